@@ -1,0 +1,148 @@
+//! Users, roles, customer companies and agent groups.
+
+use desk_domain::permissions::{self as perm, is_known};
+use desk_domain::validate::Errors;
+use desk_store::{CompanyRecord, GroupRecord, NewCompany, NewUser, Page, Principal, RoleRecord, UserRecord};
+use uuid::Uuid;
+
+use crate::auth::hash_password_async;
+use crate::{CoreError, CoreResult, Desk, now_ms, require};
+
+/// Input for a new user.
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    pub email: String,
+    pub name: Option<String>,
+    pub role: String,
+    pub password: String,
+    pub company_id: Option<Uuid>,
+}
+
+/// Input for a new company.
+#[derive(Debug, Clone)]
+pub struct NewCompanyInput {
+    pub name: String,
+    pub domain: Option<String>,
+}
+
+impl Desk {
+    /// Creates a user in the caller's tenant. Customer roles may belong to a company; staff may not.
+    pub async fn create_user(&self, p: &Principal, input: NewUserInput) -> CoreResult<UserRecord> {
+        require(p, perm::USERS_MANAGE)?;
+        let mut e = Errors::default();
+        e.email("email", input.email.trim());
+        e.password("password", &input.password);
+        let name = input.name.clone().unwrap_or_else(|| input.email.split('@').next().unwrap_or_default().to_owned());
+        e.text("name", &name, 200);
+        let roles = self.store.list_roles(&p.ctx).await?;
+        match roles.iter().find(|r| r.name == input.role) {
+            None => e.add("role", format!("must be one of: {}", roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "))),
+            Some(r) if r.staff && input.company_id.is_some() => e.add("company_id", "staff users do not belong to a customer company"),
+            Some(_) => {}
+        }
+        if let Some(company) = input.company_id {
+            if matches!(self.store.get_company(&p.ctx, company).await, Err(desk_store::StoreError::NotFound)) {
+                e.add("company_id", "no such company");
+            }
+        }
+        e.finish()?;
+        let password_hash = hash_password_async(input.password).await?;
+        let new = NewUser { email: input.email.trim().to_owned(), name: name.trim().to_owned(), role: input.role, password_hash, company_id: input.company_id };
+        Ok(self.store.create_user(&p.ctx, new, now_ms()).await?)
+    }
+
+    /// Lists users.
+    pub async fn list_users(&self, p: &Principal, page: Page) -> CoreResult<Vec<UserRecord>> {
+        require(p, perm::USERS_READ)?;
+        Ok(self.store.list_users(&p.ctx, page).await?)
+    }
+
+    /// One user.
+    pub async fn get_user(&self, p: &Principal, id: Uuid) -> CoreResult<UserRecord> {
+        require(p, perm::USERS_READ)?;
+        Ok(self.store.get_user(&p.ctx, id).await?)
+    }
+
+    /// The tenant's roles.
+    pub async fn list_roles(&self, p: &Principal) -> CoreResult<Vec<RoleRecord>> {
+        require(p, perm::ROLES_READ)?;
+        Ok(self.store.list_roles(&p.ctx).await?)
+    }
+
+    /// Replaces a role's permissions. An admin cannot remove `roles:manage` from their own role,
+    /// which would lock every admin out of role editing.
+    pub async fn set_role_permissions(&self, p: &Principal, role_id: Uuid, mut permissions: Vec<String>) -> CoreResult<RoleRecord> {
+        require(p, perm::ROLES_MANAGE)?;
+        permissions.sort();
+        permissions.dedup();
+        let unknown: Vec<&str> = permissions.iter().map(String::as_str).filter(|x| !is_known(x)).collect();
+        if !unknown.is_empty() {
+            return Err(CoreError::field("permissions", &format!("unknown permissions: {}", unknown.join(", "))));
+        }
+        let roles = self.store.list_roles(&p.ctx).await?;
+        let role = roles.iter().find(|r| r.id == role_id).ok_or(CoreError::NotFound)?;
+        if role.name == p.user.role && !permissions.iter().any(|x| x == perm::ROLES_MANAGE) {
+            return Err(CoreError::field("permissions", "you cannot remove roles:manage from your own role"));
+        }
+        Ok(self.store.set_role_permissions(&p.ctx, role_id, &permissions).await?)
+    }
+
+    /// Creates a customer company.
+    pub async fn create_company(&self, p: &Principal, input: NewCompanyInput) -> CoreResult<CompanyRecord> {
+        require(p, perm::COMPANIES_MANAGE)?;
+        let mut e = Errors::default();
+        e.text("name", &input.name, 200);
+        if let Some(d) = &input.domain {
+            e.text("domain", d, 253);
+        }
+        e.finish()?;
+        let new = NewCompany { name: input.name.trim().to_owned(), domain: input.domain.map(|d| d.trim().to_lowercase()) };
+        Ok(self.store.create_company(&p.ctx, new, now_ms()).await?)
+    }
+
+    /// Lists companies.
+    pub async fn list_companies(&self, p: &Principal, page: Page) -> CoreResult<Vec<CompanyRecord>> {
+        require(p, perm::COMPANIES_READ)?;
+        Ok(self.store.list_companies(&p.ctx, page).await?)
+    }
+
+    /// One company.
+    pub async fn get_company(&self, p: &Principal, id: Uuid) -> CoreResult<CompanyRecord> {
+        require(p, perm::COMPANIES_READ)?;
+        Ok(self.store.get_company(&p.ctx, id).await?)
+    }
+
+    /// Creates a group.
+    pub async fn create_group(&self, p: &Principal, name: &str) -> CoreResult<GroupRecord> {
+        require(p, perm::GROUPS_MANAGE)?;
+        let mut e = Errors::default();
+        e.text("name", name, 100);
+        e.finish()?;
+        Ok(self.store.create_group(&p.ctx, name.trim(), now_ms()).await?)
+    }
+
+    /// Lists groups with their members.
+    pub async fn list_groups(&self, p: &Principal) -> CoreResult<Vec<GroupRecord>> {
+        require(p, perm::GROUPS_READ)?;
+        Ok(self.store.list_groups(&p.ctx).await?)
+    }
+
+    /// One group.
+    pub async fn get_group(&self, p: &Principal, id: Uuid) -> CoreResult<GroupRecord> {
+        require(p, perm::GROUPS_READ)?;
+        Ok(self.store.get_group(&p.ctx, id).await?)
+    }
+
+    /// Adds a staff user to a group.
+    pub async fn add_group_member(&self, p: &Principal, group_id: Uuid, user_id: Uuid) -> CoreResult<GroupRecord> {
+        require(p, perm::GROUPS_MANAGE)?;
+        let group = self.store.get_group(&p.ctx, group_id).await?;
+        match self.store.get_user(&p.ctx, user_id).await {
+            Ok(u) if u.staff => {}
+            Ok(_) => return Err(CoreError::field("user_id", "only staff users can join a group")),
+            Err(desk_store::StoreError::NotFound) => return Err(CoreError::field("user_id", "no such user")),
+            Err(e) => return Err(e.into()),
+        }
+        Ok(self.store.add_group_member(&p.ctx, group.id, user_id).await?)
+    }
+}

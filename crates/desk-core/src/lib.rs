@@ -1,0 +1,44 @@
+//! CustomerDesk services: the rules applied over the store. Handlers call one method here;
+//! every method takes the caller's [`Principal`] and decides what they may see and do.
+
+mod auth;
+mod directory;
+mod error;
+mod tickets;
+
+use std::sync::Arc;
+
+pub use auth::{Login, NewTenantInput, TOKEN_TTL_MS, hash_password};
+pub use desk_store::{Principal, Store};
+pub use directory::{NewCompanyInput, NewUserInput};
+pub use error::{CoreError, CoreResult};
+pub use tickets::{CommentInput, TicketInput, TicketListInput, TicketPatchInput};
+
+/// The services, sharing one store.
+#[derive(Clone)]
+pub struct Desk {
+    store: Arc<dyn Store>,
+}
+
+impl Desk {
+    /// Services over `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// The store, for wiring (health checks, the operator CLI).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Fails with `Forbidden` unless the principal's role grants `permission`.
+pub fn require(p: &Principal, permission: &str) -> CoreResult<()> {
+    if p.can(permission) { Ok(()) } else { Err(CoreError::Forbidden(format!("this needs the permission {permission}"))) }
+}

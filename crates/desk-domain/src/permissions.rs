@@ -1,0 +1,148 @@
+//! Permissions are data: a role is a named set of these strings, editable by a tenant admin.
+//! The constants below are the vocabulary the code checks; the default roles are only seeds.
+
+/// A permission string such as `tickets:read`.
+pub type Permission = &'static str;
+
+/// Read tickets (further narrowed by the `tickets:scope_*` permissions).
+pub const TICKETS_READ: Permission = "tickets:read";
+/// Create tickets.
+pub const TICKETS_CREATE: Permission = "tickets:create";
+/// Change the status of tickets one can read, as far as the state machine lets one's side.
+pub const TICKETS_UPDATE: Permission = "tickets:update";
+/// Change any ticket field as staff: subject, priority, group, assignee, requester.
+pub const TICKETS_MANAGE: Permission = "tickets:manage";
+/// Reply on tickets one can read.
+pub const TICKETS_COMMENT: Permission = "tickets:comment";
+/// See every ticket of the tenant.
+pub const TICKETS_SCOPE_ALL: Permission = "tickets:scope_all";
+/// See every ticket of one's own customer company.
+pub const TICKETS_SCOPE_COMPANY: Permission = "tickets:scope_company";
+/// Read and write internal notes.
+pub const NOTES_INTERNAL: Permission = "notes:internal";
+/// List users.
+pub const USERS_READ: Permission = "users:read";
+/// Create and change users.
+pub const USERS_MANAGE: Permission = "users:manage";
+/// List roles.
+pub const ROLES_READ: Permission = "roles:read";
+/// Change the permissions of roles.
+pub const ROLES_MANAGE: Permission = "roles:manage";
+/// List customer companies.
+pub const COMPANIES_READ: Permission = "companies:read";
+/// Create and change customer companies.
+pub const COMPANIES_MANAGE: Permission = "companies:manage";
+/// List groups.
+pub const GROUPS_READ: Permission = "groups:read";
+/// Create groups and change their members.
+pub const GROUPS_MANAGE: Permission = "groups:manage";
+/// Read one's own profile; every signed-in user has it.
+pub const PROFILE_READ: Permission = "profile:read";
+
+/// Every permission the code knows, for validation of role edits.
+pub const ALL: &[Permission] = &[
+    TICKETS_READ,
+    TICKETS_CREATE,
+    TICKETS_UPDATE,
+    TICKETS_MANAGE,
+    TICKETS_COMMENT,
+    TICKETS_SCOPE_ALL,
+    TICKETS_SCOPE_COMPANY,
+    NOTES_INTERNAL,
+    USERS_READ,
+    USERS_MANAGE,
+    ROLES_READ,
+    ROLES_MANAGE,
+    COMPANIES_READ,
+    COMPANIES_MANAGE,
+    GROUPS_READ,
+    GROUPS_MANAGE,
+    PROFILE_READ,
+];
+
+/// Whether `p` is a permission the code knows.
+pub fn is_known(p: &str) -> bool {
+    ALL.contains(&p)
+}
+
+/// A role seeded into every new tenant.
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultRole {
+    /// Its name, unique per tenant.
+    pub name: &'static str,
+    /// Whether holders are staff (agents, supervisors, admins) rather than customer contacts.
+    pub staff: bool,
+    /// Its initial permissions.
+    pub permissions: &'static [Permission],
+}
+
+const AGENT: &[Permission] = &[
+    TICKETS_READ,
+    TICKETS_CREATE,
+    TICKETS_UPDATE,
+    TICKETS_MANAGE,
+    TICKETS_COMMENT,
+    TICKETS_SCOPE_ALL,
+    NOTES_INTERNAL,
+    USERS_READ,
+    COMPANIES_READ,
+    GROUPS_READ,
+    PROFILE_READ,
+];
+
+const CUSTOMER: &[Permission] = &[TICKETS_READ, TICKETS_CREATE, TICKETS_UPDATE, TICKETS_COMMENT, PROFILE_READ];
+
+/// The roles of SPEC §1, seeded per tenant; tenant admins may edit them afterwards.
+pub const DEFAULT_ROLES: &[DefaultRole] = &[
+    DefaultRole { name: "admin", staff: true, permissions: ALL },
+    DefaultRole {
+        name: "supervisor",
+        staff: true,
+        permissions: &[
+            TICKETS_READ,
+            TICKETS_CREATE,
+            TICKETS_UPDATE,
+            TICKETS_MANAGE,
+            TICKETS_COMMENT,
+            TICKETS_SCOPE_ALL,
+            NOTES_INTERNAL,
+            USERS_READ,
+            ROLES_READ,
+            COMPANIES_READ,
+            COMPANIES_MANAGE,
+            GROUPS_READ,
+            GROUPS_MANAGE,
+            PROFILE_READ,
+        ],
+    },
+    DefaultRole { name: "agent", staff: true, permissions: AGENT },
+    DefaultRole {
+        name: "company_admin",
+        staff: false,
+        permissions: &[TICKETS_READ, TICKETS_CREATE, TICKETS_UPDATE, TICKETS_COMMENT, TICKETS_SCOPE_COMPANY, PROFILE_READ],
+    },
+    DefaultRole { name: "customer", staff: false, permissions: CUSTOMER },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_roles_use_only_known_permissions() {
+        for role in DEFAULT_ROLES {
+            for p in role.permissions {
+                assert!(is_known(p), "{} has unknown permission {p}", role.name);
+            }
+        }
+    }
+
+    #[test]
+    fn customers_cannot_see_internal_notes_or_all_tickets() {
+        for role in DEFAULT_ROLES.iter().filter(|r| !r.staff) {
+            assert!(!role.permissions.contains(&NOTES_INTERNAL), "{}", role.name);
+            assert!(!role.permissions.contains(&TICKETS_SCOPE_ALL), "{}", role.name);
+            assert!(!role.permissions.contains(&TICKETS_MANAGE), "{}", role.name);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Rows as the store reads them and inputs as it takes them. Ids are raw UUIDs and times are
+//! Unix milliseconds here; the web layer turns them into typed ids and RFC 3339.
+
+use uuid::Uuid;
+
+/// A tenant (organisation).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TenantRecord {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub ticket_prefix: String,
+    pub suspended: bool,
+    pub created_at: i64,
+}
+
+/// Input for a new tenant.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub slug: String,
+    pub name: String,
+    pub ticket_prefix: String,
+}
+
+/// A role and its permissions.
+#[derive(Debug, Clone)]
+pub struct RoleRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub staff: bool,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct RoleRow {
+    pub id: Uuid,
+    pub name: String,
+    pub staff: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct RolePermRow {
+    pub role_id: Uuid,
+    pub permission: String,
+}
+
+/// A user (staff or customer contact), without the password hash.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub staff: bool,
+    pub company_id: Option<Uuid>,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+/// Input for a new user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub company_id: Option<Uuid>,
+}
+
+/// A customer company.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CompanyRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub domain: Option<String>,
+    pub created_at: i64,
+}
+
+/// Input for a new company.
+#[derive(Debug, Clone)]
+pub struct NewCompany {
+    pub name: String,
+    pub domain: Option<String>,
+}
+
+/// A group of agents.
+#[derive(Debug, Clone)]
+pub struct GroupRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: i64,
+    pub member_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct GroupRow {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct MemberRow {
+    pub group_id: Uuid,
+    pub user_id: Uuid,
+}
+
+/// A ticket.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TicketRecord {
+    pub id: Uuid,
+    pub number: i64,
+    pub subject: String,
+    pub description: String,
+    pub status: String,
+    pub priority: String,
+    pub requester_id: Uuid,
+    pub company_id: Option<Uuid>,
+    pub group_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub channel: String,
+    pub created_by: Uuid,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+/// Input for a new ticket.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub subject: String,
+    pub description: String,
+    pub status: String,
+    pub priority: String,
+    pub requester_id: Uuid,
+    pub company_id: Option<Uuid>,
+    pub group_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub channel: String,
+    pub created_by: Uuid,
+}
+
+/// Which tickets a caller may see, applied inside every ticket query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketScope {
+    /// Every ticket of the tenant (staff).
+    All,
+    /// Tickets of one customer company, plus the caller's own (company admins).
+    Company { company_id: Uuid, user_id: Uuid },
+    /// Only tickets the caller requested (customer contacts).
+    Requester(Uuid),
+}
+
+/// Filters and keyset cursor for ticket lists.
+#[derive(Debug, Clone, Default)]
+pub struct TicketQuery {
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub unassigned: bool,
+    pub group_id: Option<Uuid>,
+    pub company_id: Option<Uuid>,
+    pub requester_id: Option<Uuid>,
+    /// Only tickets whose number is below this (the last number of the previous page).
+    pub before_number: Option<i64>,
+    pub limit: i64,
+}
+
+/// Offset-free paging for short lists (users, companies).
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One atomic change to a ticket: field updates and/or a comment, by one actor.
+#[derive(Debug, Clone, Default)]
+pub struct TicketChange {
+    pub ticket_id: Uuid,
+    pub actor_id: Option<Uuid>,
+    pub now: i64,
+    /// The status the caller validated against; the write is refused if it moved meanwhile.
+    pub expect_status: Option<String>,
+    pub subject: Option<String>,
+    pub priority: Option<String>,
+    pub status: Option<String>,
+    pub group_id: Option<Option<Uuid>>,
+    pub assignee_id: Option<Option<Uuid>>,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub comment: Option<NewComment>,
+}
+
+/// A reply or internal note to add.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    pub author_id: Uuid,
+    pub body: String,
+    pub internal: bool,
+}
+
+/// A reply or internal note.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CommentRecord {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub author_id: Uuid,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: i64,
+}
+
+/// One entry of a ticket's history: a creation, a field change or a comment.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRecord {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub actor_id: Option<Uuid>,
+    pub at: i64,
+    pub kind: String,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub internal: bool,
+}

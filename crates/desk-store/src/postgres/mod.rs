@@ -1,0 +1,119 @@
+//! The PostgreSQL backend. Every transaction first sets `app.tenant_id`, on which the
+//! row-level security policies of every tenant table depend; the server's queries run as a
+//! role those policies apply to.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Executor, PgConnection};
+
+use crate::shared::{migrator, portable_store};
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql"))];
+
+/// The role the server switches to when `DATABASE_URL` names a superuser or a BYPASSRLS role.
+pub const APP_ROLE: &str = "customerdesk_app";
+
+/// PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    options: PgConnectOptions,
+    app_role: Option<&'static str>,
+}
+
+impl PgStore {
+    /// Connects, migrates as the connecting user, then pools connections that run as a role
+    /// row-level security applies to.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options: PgConnectOptions = url.parse()?;
+        let app_role = migrate_as_owner(&options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(60))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if let Some(role) = app_role {
+                        conn.execute(format!("set role {role}").as_str()).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options.clone())
+            .await?;
+        Ok(Self { pool, options, app_role })
+    }
+
+    /// The role queries run as: the app role, or the connecting user when it is already subject to RLS.
+    pub fn query_role(&self) -> Option<&'static str> {
+        self.app_role
+    }
+
+    async fn run_migrations(&self) -> StoreResult<()> {
+        migrate_as_owner(&self.options).await?;
+        Ok(())
+    }
+
+    async fn read_tx(&self, ctx: &TenantCtx) -> StoreResult<Tx> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(ctx.tenant_id().to_string())
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    async fn write_tx(&self, ctx: &TenantCtx) -> StoreResult<Tx> {
+        self.read_tx(ctx).await
+    }
+
+    async fn global_tx(&self) -> StoreResult<Tx> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+/// Migrates as the connecting user (the tables' owner) and sets up the query role.
+async fn migrate_as_owner(options: &PgConnectOptions) -> StoreResult<Option<&'static str>> {
+    let admin = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+    migrator(MIGRATIONS).run(&admin).await?;
+    let mut conn = admin.acquire().await?;
+    let role = ensure_app_role(&mut conn).await?;
+    drop(conn);
+    admin.close().await;
+    Ok(role)
+}
+
+/// When the connecting user bypasses row-level security, creates (once per cluster) a plain
+/// role that does not, grants it the tables, and returns its name for `set role`.
+async fn ensure_app_role(conn: &mut PgConnection) -> StoreResult<Option<&'static str>> {
+    let (superuser, bypass): (bool, bool) =
+        sqlx::query_as("select rolsuper, rolbypassrls from pg_roles where rolname = current_user").fetch_one(&mut *conn).await?;
+    if !superuser && !bypass {
+        return Ok(None);
+    }
+    let exists: Option<(i32,)> = sqlx::query_as("select 1 from pg_roles where rolname = $1").bind(APP_ROLE).fetch_optional(&mut *conn).await?;
+    if exists.is_none() {
+        // Two servers starting at once may race here; the loser's error is harmless.
+        if let Err(e) = conn.execute(format!("create role {APP_ROLE} nologin nosuperuser nobypassrls noinherit").as_str()).await {
+            let raced: Option<(i32,)> = sqlx::query_as("select 1 from pg_roles where rolname = $1").bind(APP_ROLE).fetch_optional(&mut *conn).await?;
+            if raced.is_none() {
+                return Err(e.into());
+            }
+        }
+    }
+    if !superuser {
+        conn.execute(format!("grant {APP_ROLE} to current_user").as_str()).await?;
+    }
+    conn.execute(
+        format!(
+            "grant usage on schema public to {APP_ROLE}; \
+             grant select, insert, update, delete on all tables in schema public to {APP_ROLE}; \
+             revoke all on _sqlx_migrations from {APP_ROLE};"
+        )
+        .as_str(),
+    )
+    .await?;
+    Ok(Some(APP_ROLE))
+}
+
+portable_store!(PgStore, sqlx::Postgres, Backend::Postgres, " for update of t");

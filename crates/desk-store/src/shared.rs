@@ -1,0 +1,693 @@
+//! Portable SQL, written once and compiled against each driver by `portable_store!`.
+//!
+//! The statements use `$n` placeholders, which both SQLite and PostgreSQL accept, and only
+//! types both drivers map the same way (UUID, i64, text, bool). Each backend supplies
+//! `read_tx`/`write_tx` (which on PostgreSQL also set the tenant for row-level security),
+//! `run_migrations`, and the row-locking clause for read-modify-write.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// Builds a migrator from migrations embedded in the binary.
+pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(
+            files
+                .iter()
+                .map(|(v, desc, sql)| Migration::new(*v, Cow::Borrowed(desc), MigrationType::Simple, Cow::Borrowed(sql), false))
+                .collect(),
+        ),
+        ..Migrator::DEFAULT
+    }
+}
+
+macro_rules! user_select {
+    () => {
+        "select u.id, u.email, u.name, r.name as role, r.staff, u.company_id, u.active, u.created_at \
+         from users u join roles r on r.tenant_id = u.tenant_id and r.id = u.role_id "
+    };
+}
+
+macro_rules! ticket_select {
+    () => {
+        "select t.id, t.number, t.subject, t.description, t.status, t.priority, t.requester_id, \
+         t.company_id, t.group_id, t.assignee_id, t.channel, t.created_by, t.created_at, t.updated_at, \
+         t.first_response_at, t.resolved_at, t.closed_at from tickets t "
+    };
+}
+
+pub(crate) use {ticket_select, user_select};
+
+/// Implements [`crate::Store`] for a backend type over its driver.
+macro_rules! portable_store {
+    ($store:ty, $db:ty, $backend:expr, $lock:literal) => {
+        use sqlx::QueryBuilder;
+        use uuid::Uuid;
+
+        use crate::shared::{ticket_select, user_select};
+        use crate::*;
+
+        type Tx = sqlx::Transaction<'static, $db>;
+
+        fn push_scope(qb: &mut QueryBuilder<'_, $db>, scope: &TicketScope) {
+            match *scope {
+                TicketScope::All => {}
+                TicketScope::Company { company_id, user_id } => {
+                    qb.push(" and (t.company_id = ").push_bind(company_id);
+                    qb.push(" or t.requester_id = ").push_bind(user_id).push(")");
+                }
+                TicketScope::Requester(user_id) => {
+                    qb.push(" and t.requester_id = ").push_bind(user_id);
+                }
+            }
+        }
+
+        async fn select_ticket(tx: &mut Tx, ctx: &TenantCtx, scope: &TicketScope, id: Uuid, lock: bool) -> StoreResult<TicketRecord> {
+            let mut qb = QueryBuilder::<$db>::new(concat!(ticket_select!(), "where t.tenant_id = "));
+            qb.push_bind(ctx.tenant_id()).push(" and t.id = ").push_bind(id);
+            push_scope(&mut qb, scope);
+            if lock {
+                qb.push($lock);
+            }
+            qb.build_query_as::<TicketRecord>().fetch_optional(&mut **tx).await?.ok_or(StoreError::NotFound)
+        }
+
+        async fn load_user(tx: &mut Tx, ctx: &TenantCtx, id: Uuid) -> StoreResult<UserRecord> {
+            sqlx::query_as::<_, UserRecord>(concat!(user_select!(), "where u.tenant_id = $1 and u.id = $2"))
+                .bind(ctx.tenant_id())
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(StoreError::NotFound)
+        }
+
+        async fn load_principal(tx: &mut Tx, ctx: TenantCtx, user_id: Uuid) -> StoreResult<Option<Principal>> {
+            let tenant = sqlx::query_as::<_, TenantRecord>(
+                "select id, slug, name, ticket_prefix, suspended, created_at from tenants where id = $1",
+            )
+            .bind(ctx.tenant_id())
+            .fetch_optional(&mut **tx)
+            .await?;
+            let Some(tenant) = tenant.filter(|t| !t.suspended) else { return Ok(None) };
+            let user = load_user(tx, &ctx, user_id).await?;
+            if !user.active {
+                return Ok(None);
+            }
+            let permissions: Vec<(String,)> = sqlx::query_as(
+                "select p.permission from role_permissions p join users u \
+                 on u.tenant_id = p.tenant_id and u.role_id = p.role_id \
+                 where p.tenant_id = $1 and u.id = $2 order by p.permission",
+            )
+            .bind(ctx.tenant_id())
+            .bind(user_id)
+            .fetch_all(&mut **tx)
+            .await?;
+            Ok(Some(Principal {
+                ctx,
+                tenant_slug: tenant.slug,
+                ticket_prefix: tenant.ticket_prefix,
+                staff: user.staff,
+                user,
+                permissions: permissions.into_iter().map(|(p,)| p).collect(),
+            }))
+        }
+
+        async fn load_roles(tx: &mut Tx, ctx: &TenantCtx) -> StoreResult<Vec<RoleRecord>> {
+            let roles: Vec<RoleRow> = sqlx::query_as("select id, name, staff from roles where tenant_id = $1 order by name")
+                .bind(ctx.tenant_id())
+                .fetch_all(&mut **tx)
+                .await?;
+            let perms: Vec<RolePermRow> = sqlx::query_as(
+                "select role_id, permission from role_permissions where tenant_id = $1 order by permission",
+            )
+            .bind(ctx.tenant_id())
+            .fetch_all(&mut **tx)
+            .await?;
+            Ok(roles
+                .into_iter()
+                .map(|r| RoleRecord {
+                    permissions: perms.iter().filter(|p| p.role_id == r.id).map(|p| p.permission.clone()).collect(),
+                    id: r.id,
+                    name: r.name,
+                    staff: r.staff,
+                })
+                .collect())
+        }
+
+        async fn load_groups(tx: &mut Tx, ctx: &TenantCtx, only: Option<Uuid>) -> StoreResult<Vec<GroupRecord>> {
+            let mut qb = QueryBuilder::<$db>::new("select id, name, created_at from agent_groups where tenant_id = ");
+            qb.push_bind(ctx.tenant_id());
+            if let Some(id) = only {
+                qb.push(" and id = ").push_bind(id);
+            }
+            qb.push(" order by name");
+            let groups: Vec<GroupRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
+            let members: Vec<MemberRow> =
+                sqlx::query_as("select group_id, user_id from group_members where tenant_id = $1 order by user_id")
+                    .bind(ctx.tenant_id())
+                    .fetch_all(&mut **tx)
+                    .await?;
+            Ok(groups
+                .into_iter()
+                .map(|g| GroupRecord {
+                    member_ids: members.iter().filter(|m| m.group_id == g.id).map(|m| m.user_id).collect(),
+                    id: g.id,
+                    name: g.name,
+                    created_at: g.created_at,
+                })
+                .collect())
+        }
+
+        async fn insert_event(
+            tx: &mut Tx,
+            ctx: &TenantCtx,
+            ticket_id: Uuid,
+            actor: Option<Uuid>,
+            at: i64,
+            kind: &str,
+            change: (Option<&str>, Option<String>, Option<String>),
+            internal: bool,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "insert into ticket_events (tenant_id, id, ticket_id, actor_id, at, kind, field, old_value, new_value, internal) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(ctx.tenant_id())
+            .bind(Uuid::now_v7())
+            .bind(ticket_id)
+            .bind(actor)
+            .bind(at)
+            .bind(kind)
+            .bind(change.0)
+            .bind(change.1)
+            .bind(change.2)
+            .bind(internal)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        fn uuid_text(v: Option<Uuid>) -> Option<String> {
+            v.map(|u| u.to_string())
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> StoreResult<()> {
+                self.run_migrations().await
+            }
+
+            async fn create_tenant(&self, new: NewTenant, now: i64) -> StoreResult<(TenantRecord, TenantCtx)> {
+                let ctx = TenantCtx::new(Uuid::now_v7());
+                let mut tx = self.write_tx(&ctx).await?;
+                sqlx::query("insert into tenants (id, slug, name, ticket_prefix, suspended, created_at) values ($1, $2, $3, $4, $5, $6)")
+                    .bind(ctx.tenant_id())
+                    .bind(&new.slug)
+                    .bind(&new.name)
+                    .bind(&new.ticket_prefix)
+                    .bind(false)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                for role in desk_domain::permissions::DEFAULT_ROLES {
+                    let role_id = Uuid::now_v7();
+                    sqlx::query("insert into roles (tenant_id, id, name, staff) values ($1, $2, $3, $4)")
+                        .bind(ctx.tenant_id())
+                        .bind(role_id)
+                        .bind(role.name)
+                        .bind(role.staff)
+                        .execute(&mut *tx)
+                        .await?;
+                    for p in role.permissions {
+                        sqlx::query("insert into role_permissions (tenant_id, role_id, permission) values ($1, $2, $3)")
+                            .bind(ctx.tenant_id())
+                            .bind(role_id)
+                            .bind(*p)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                let record = TenantRecord {
+                    id: ctx.tenant_id(),
+                    slug: new.slug,
+                    name: new.name,
+                    ticket_prefix: new.ticket_prefix,
+                    suspended: false,
+                    created_at: now,
+                };
+                Ok((record, ctx))
+            }
+
+            async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<TenantRecord>> {
+                let mut tx = self.global_tx().await?;
+                Ok(sqlx::query_as("select id, slug, name, ticket_prefix, suspended, created_at from tenants where slug = $1")
+                    .bind(slug)
+                    .fetch_optional(&mut *tx)
+                    .await?)
+            }
+
+            async fn list_tenants(&self) -> StoreResult<Vec<TenantRecord>> {
+                let mut tx = self.global_tx().await?;
+                Ok(sqlx::query_as("select id, slug, name, ticket_prefix, suspended, created_at from tenants order by slug")
+                    .fetch_all(&mut *tx)
+                    .await?)
+            }
+
+            async fn operator_ctx(&self, slug: &str) -> StoreResult<Option<TenantCtx>> {
+                Ok(self.tenant_by_slug(slug).await?.map(|t| TenantCtx::new(t.id)))
+            }
+
+            async fn find_login(&self, tenant_slug: &str, email: &str) -> StoreResult<Option<LoginCandidate>> {
+                let Some(tenant) = self.tenant_by_slug(tenant_slug).await?.filter(|t| !t.suspended) else { return Ok(None) };
+                let ctx = TenantCtx::new(tenant.id);
+                let mut tx = self.read_tx(&ctx).await?;
+                let row: Option<(Uuid, String)> =
+                    sqlx::query_as("select id, password_hash from users where tenant_id = $1 and email = $2 and active = $3")
+                        .bind(ctx.tenant_id())
+                        .bind(email.to_lowercase())
+                        .bind(true)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                Ok(row.map(|(user_id, password_hash)| LoginCandidate { ctx, user_id, password_hash }))
+            }
+
+            async fn issue_token(&self, who: LoginCandidate, token_hash: &[u8], now: i64, expires_at: i64) -> StoreResult<Principal> {
+                let mut tx = self.write_tx(&who.ctx).await?;
+                sqlx::query(
+                    "insert into api_tokens (tenant_id, id, user_id, token_hash, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(who.ctx.tenant_id())
+                .bind(Uuid::now_v7())
+                .bind(who.user_id)
+                .bind(token_hash)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                let principal = load_principal(&mut tx, who.ctx, who.user_id).await?.ok_or(StoreError::NotFound)?;
+                tx.commit().await?;
+                Ok(principal)
+            }
+
+            async fn authenticate(&self, tenant_id: Uuid, token_hash: &[u8], now: i64) -> StoreResult<Option<Principal>> {
+                let ctx = TenantCtx::new(tenant_id);
+                let mut tx = self.read_tx(&ctx).await?;
+                let user: Option<(Uuid,)> = sqlx::query_as(
+                    "select user_id from api_tokens where tenant_id = $1 and token_hash = $2 and revoked_at is null and expires_at > $3",
+                )
+                .bind(tenant_id)
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match user {
+                    Some((user_id,)) => load_principal(&mut tx, ctx, user_id).await,
+                    None => Ok(None),
+                }
+            }
+
+            async fn revoke_token(&self, ctx: &TenantCtx, token_hash: &[u8], now: i64) -> StoreResult<()> {
+                let mut tx = self.write_tx(ctx).await?;
+                sqlx::query("update api_tokens set revoked_at = $1 where tenant_id = $2 and token_hash = $3 and revoked_at is null")
+                    .bind(now)
+                    .bind(ctx.tenant_id())
+                    .bind(token_hash)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_roles(&self, ctx: &TenantCtx) -> StoreResult<Vec<RoleRecord>> {
+                let mut tx = self.read_tx(ctx).await?;
+                load_roles(&mut tx, ctx).await
+            }
+
+            async fn set_role_permissions(&self, ctx: &TenantCtx, role_id: Uuid, permissions: &[String]) -> StoreResult<RoleRecord> {
+                let mut tx = self.write_tx(ctx).await?;
+                let exists: Option<(Uuid,)> = sqlx::query_as("select id from roles where tenant_id = $1 and id = $2")
+                    .bind(ctx.tenant_id())
+                    .bind(role_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("delete from role_permissions where tenant_id = $1 and role_id = $2")
+                    .bind(ctx.tenant_id())
+                    .bind(role_id)
+                    .execute(&mut *tx)
+                    .await?;
+                for p in permissions {
+                    sqlx::query("insert into role_permissions (tenant_id, role_id, permission) values ($1, $2, $3)")
+                        .bind(ctx.tenant_id())
+                        .bind(role_id)
+                        .bind(p)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                }
+                let role = load_roles(&mut tx, ctx).await?.into_iter().find(|r| r.id == role_id).ok_or(StoreError::NotFound)?;
+                tx.commit().await?;
+                Ok(role)
+            }
+
+            async fn create_user(&self, ctx: &TenantCtx, new: NewUser, now: i64) -> StoreResult<UserRecord> {
+                let mut tx = self.write_tx(ctx).await?;
+                let role: Option<(Uuid,)> = sqlx::query_as("select id from roles where tenant_id = $1 and name = $2")
+                    .bind(ctx.tenant_id())
+                    .bind(&new.role)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some((role_id,)) = role else { return Err(StoreError::InvalidReference(format!("no role named {}", new.role))) };
+                let id = Uuid::now_v7();
+                sqlx::query(
+                    "insert into users (tenant_id, id, email, name, password_hash, role_id, company_id, active, created_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(ctx.tenant_id())
+                .bind(id)
+                .bind(new.email.to_lowercase())
+                .bind(&new.name)
+                .bind(&new.password_hash)
+                .bind(role_id)
+                .bind(new.company_id)
+                .bind(true)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+                let user = load_user(&mut tx, ctx, id).await?;
+                tx.commit().await?;
+                Ok(user)
+            }
+
+            async fn get_user(&self, ctx: &TenantCtx, id: Uuid) -> StoreResult<UserRecord> {
+                let mut tx = self.read_tx(ctx).await?;
+                load_user(&mut tx, ctx, id).await
+            }
+
+            async fn list_users(&self, ctx: &TenantCtx, page: Page) -> StoreResult<Vec<UserRecord>> {
+                let mut tx = self.read_tx(ctx).await?;
+                Ok(sqlx::query_as(concat!(user_select!(), "where u.tenant_id = $1 order by u.id desc limit $2 offset $3"))
+                    .bind(ctx.tenant_id())
+                    .bind(page.limit)
+                    .bind(page.offset)
+                    .fetch_all(&mut *tx)
+                    .await?)
+            }
+
+            async fn set_password(&self, ctx: &TenantCtx, id: Uuid, password_hash: &str, now: i64) -> StoreResult<()> {
+                let mut tx = self.write_tx(ctx).await?;
+                let n = sqlx::query("update users set password_hash = $1 where tenant_id = $2 and id = $3")
+                    .bind(password_hash)
+                    .bind(ctx.tenant_id())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("update api_tokens set revoked_at = $1 where tenant_id = $2 and user_id = $3 and revoked_at is null")
+                    .bind(now)
+                    .bind(ctx.tenant_id())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_company(&self, ctx: &TenantCtx, new: NewCompany, now: i64) -> StoreResult<CompanyRecord> {
+                let mut tx = self.write_tx(ctx).await?;
+                let record = CompanyRecord { id: Uuid::now_v7(), name: new.name, domain: new.domain, created_at: now };
+                sqlx::query("insert into companies (tenant_id, id, name, domain, created_at) values ($1, $2, $3, $4, $5)")
+                    .bind(ctx.tenant_id())
+                    .bind(record.id)
+                    .bind(&record.name)
+                    .bind(&record.domain)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn get_company(&self, ctx: &TenantCtx, id: Uuid) -> StoreResult<CompanyRecord> {
+                let mut tx = self.read_tx(ctx).await?;
+                sqlx::query_as("select id, name, domain, created_at from companies where tenant_id = $1 and id = $2")
+                    .bind(ctx.tenant_id())
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)
+            }
+
+            async fn list_companies(&self, ctx: &TenantCtx, page: Page) -> StoreResult<Vec<CompanyRecord>> {
+                let mut tx = self.read_tx(ctx).await?;
+                Ok(sqlx::query_as(
+                    "select id, name, domain, created_at from companies where tenant_id = $1 order by name, id limit $2 offset $3",
+                )
+                .bind(ctx.tenant_id())
+                .bind(page.limit)
+                .bind(page.offset)
+                .fetch_all(&mut *tx)
+                .await?)
+            }
+
+            async fn create_group(&self, ctx: &TenantCtx, name: &str, now: i64) -> StoreResult<GroupRecord> {
+                let mut tx = self.write_tx(ctx).await?;
+                let id = Uuid::now_v7();
+                sqlx::query("insert into agent_groups (tenant_id, id, name, created_at) values ($1, $2, $3, $4)")
+                    .bind(ctx.tenant_id())
+                    .bind(id)
+                    .bind(name)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                tx.commit().await?;
+                Ok(GroupRecord { id, name: name.to_owned(), created_at: now, member_ids: Vec::new() })
+            }
+
+            async fn get_group(&self, ctx: &TenantCtx, id: Uuid) -> StoreResult<GroupRecord> {
+                let mut tx = self.read_tx(ctx).await?;
+                load_groups(&mut tx, ctx, Some(id)).await?.pop().ok_or(StoreError::NotFound)
+            }
+
+            async fn list_groups(&self, ctx: &TenantCtx) -> StoreResult<Vec<GroupRecord>> {
+                let mut tx = self.read_tx(ctx).await?;
+                load_groups(&mut tx, ctx, None).await
+            }
+
+            async fn add_group_member(&self, ctx: &TenantCtx, group_id: Uuid, user_id: Uuid) -> StoreResult<GroupRecord> {
+                let mut tx = self.write_tx(ctx).await?;
+                if load_groups(&mut tx, ctx, Some(group_id)).await?.is_empty() {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query(
+                    "insert into group_members (tenant_id, group_id, user_id) values ($1, $2, $3) \
+                     on conflict (tenant_id, group_id, user_id) do nothing",
+                )
+                .bind(ctx.tenant_id())
+                .bind(group_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+                let group = load_groups(&mut tx, ctx, Some(group_id)).await?.pop().ok_or(StoreError::NotFound)?;
+                tx.commit().await?;
+                Ok(group)
+            }
+
+            async fn create_ticket(&self, ctx: &TenantCtx, new: NewTicket, now: i64) -> StoreResult<TicketRecord> {
+                let mut tx = self.write_tx(ctx).await?;
+                // The counter row is locked by the upsert until commit, so concurrent creations
+                // in one tenant are serialised on it and numbers never repeat.
+                let (number,): (i64,) = sqlx::query_as(
+                    "insert into counters (tenant_id, name, value) values ($1, 'ticket', 1) \
+                     on conflict (tenant_id, name) do update set value = counters.value + 1 returning value",
+                )
+                .bind(ctx.tenant_id())
+                .fetch_one(&mut *tx)
+                .await?;
+                let id = Uuid::now_v7();
+                sqlx::query(
+                    "insert into tickets (tenant_id, id, number, subject, description, status, priority, requester_id, \
+                     company_id, group_id, assignee_id, channel, created_by, created_at, updated_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+                )
+                .bind(ctx.tenant_id())
+                .bind(id)
+                .bind(number)
+                .bind(&new.subject)
+                .bind(&new.description)
+                .bind(&new.status)
+                .bind(&new.priority)
+                .bind(new.requester_id)
+                .bind(new.company_id)
+                .bind(new.group_id)
+                .bind(new.assignee_id)
+                .bind(&new.channel)
+                .bind(new.created_by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+                insert_event(&mut tx, ctx, id, Some(new.created_by), now, "created", (Some("status"), None, Some(new.status.clone())), false).await?;
+                let ticket = select_ticket(&mut tx, ctx, &TicketScope::All, id, false).await?;
+                tx.commit().await?;
+                Ok(ticket)
+            }
+
+            async fn get_ticket(&self, ctx: &TenantCtx, scope: &TicketScope, id: Uuid) -> StoreResult<TicketRecord> {
+                let mut tx = self.read_tx(ctx).await?;
+                select_ticket(&mut tx, ctx, scope, id, false).await
+            }
+
+            async fn list_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, query: &TicketQuery) -> StoreResult<Vec<TicketRecord>> {
+                let mut tx = self.read_tx(ctx).await?;
+                let mut qb = QueryBuilder::<$db>::new(concat!(ticket_select!(), "where t.tenant_id = "));
+                qb.push_bind(ctx.tenant_id());
+                push_scope(&mut qb, scope);
+                if let Some(v) = &query.status {
+                    qb.push(" and t.status = ").push_bind(v.clone());
+                }
+                if let Some(v) = &query.priority {
+                    qb.push(" and t.priority = ").push_bind(v.clone());
+                }
+                if let Some(v) = query.assignee_id {
+                    qb.push(" and t.assignee_id = ").push_bind(v);
+                }
+                if query.unassigned {
+                    qb.push(" and t.assignee_id is null");
+                }
+                if let Some(v) = query.group_id {
+                    qb.push(" and t.group_id = ").push_bind(v);
+                }
+                if let Some(v) = query.company_id {
+                    qb.push(" and t.company_id = ").push_bind(v);
+                }
+                if let Some(v) = query.requester_id {
+                    qb.push(" and t.requester_id = ").push_bind(v);
+                }
+                if let Some(v) = query.before_number {
+                    qb.push(" and t.number < ").push_bind(v);
+                }
+                qb.push(" order by t.number desc limit ").push_bind(query.limit);
+                Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
+            }
+
+            async fn change_ticket(&self, ctx: &TenantCtx, scope: &TicketScope, change: TicketChange) -> StoreResult<(TicketRecord, Option<CommentRecord>)> {
+                let mut tx = self.write_tx(ctx).await?;
+                let cur = select_ticket(&mut tx, ctx, scope, change.ticket_id, true).await?;
+                if change.expect_status.as_ref().is_some_and(|s| *s != cur.status) {
+                    return Err(StoreError::Conflict("the ticket changed meanwhile; reload it and try again".into()));
+                }
+                let mut diffs: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
+                let mut qb = QueryBuilder::<$db>::new("update tickets set updated_at = ");
+                qb.push_bind(change.now);
+                for (field, new, old) in [
+                    ("subject", &change.subject, &cur.subject),
+                    ("priority", &change.priority, &cur.priority),
+                    ("status", &change.status, &cur.status),
+                ] {
+                    if let Some(new) = new.as_ref().filter(|n| *n != old) {
+                        qb.push(format!(", {field} = ")).push_bind(new.clone());
+                        diffs.push((field, Some(old.clone()), Some(new.clone())));
+                    }
+                }
+                for (field, new, old) in [("group_id", change.group_id, cur.group_id), ("assignee_id", change.assignee_id, cur.assignee_id)] {
+                    if let Some(new) = new.filter(|n| *n != old) {
+                        qb.push(format!(", {field} = ")).push_bind(new);
+                        diffs.push((field, uuid_text(old), uuid_text(new)));
+                    }
+                }
+                for (field, new) in [
+                    ("first_response_at", change.first_response_at),
+                    ("resolved_at", change.resolved_at),
+                    ("closed_at", change.closed_at),
+                ] {
+                    if let Some(at) = new {
+                        qb.push(format!(", {field} = ")).push_bind(at);
+                    }
+                }
+                qb.push(" where tenant_id = ").push_bind(ctx.tenant_id()).push(" and id = ").push_bind(cur.id);
+                qb.build().execute(&mut *tx).await.map_err(classify)?;
+                for (field, old, new) in diffs {
+                    insert_event(&mut tx, ctx, cur.id, change.actor_id, change.now, "field", (Some(field), old, new), false).await?;
+                }
+                let mut comment = None;
+                if let Some(c) = change.comment {
+                    let record = CommentRecord {
+                        id: Uuid::now_v7(),
+                        ticket_id: cur.id,
+                        author_id: c.author_id,
+                        body: c.body,
+                        internal: c.internal,
+                        created_at: change.now,
+                    };
+                    sqlx::query(
+                        "insert into ticket_comments (tenant_id, id, ticket_id, author_id, body, internal, created_at) \
+                         values ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(ctx.tenant_id())
+                    .bind(record.id)
+                    .bind(record.ticket_id)
+                    .bind(record.author_id)
+                    .bind(&record.body)
+                    .bind(record.internal)
+                    .bind(record.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                    let kind = if record.internal { "note" } else { "reply" };
+                    insert_event(&mut tx, ctx, cur.id, Some(record.author_id), change.now, kind, (None, None, Some(record.id.to_string())), record.internal).await?;
+                    comment = Some(record);
+                }
+                let ticket = select_ticket(&mut tx, ctx, &TicketScope::All, cur.id, false).await?;
+                tx.commit().await?;
+                Ok((ticket, comment))
+            }
+
+            async fn list_comments(&self, ctx: &TenantCtx, scope: &TicketScope, ticket_id: Uuid, include_internal: bool) -> StoreResult<Vec<CommentRecord>> {
+                let mut tx = self.read_tx(ctx).await?;
+                select_ticket(&mut tx, ctx, scope, ticket_id, false).await?;
+                let mut qb = QueryBuilder::<$db>::new(
+                    "select id, ticket_id, author_id, body, internal, created_at from ticket_comments where tenant_id = ",
+                );
+                qb.push_bind(ctx.tenant_id()).push(" and ticket_id = ").push_bind(ticket_id);
+                if !include_internal {
+                    qb.push(" and internal = ").push_bind(false);
+                }
+                qb.push(" order by created_at, id");
+                Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
+            }
+
+            async fn list_events(&self, ctx: &TenantCtx, scope: &TicketScope, ticket_id: Uuid, include_internal: bool) -> StoreResult<Vec<EventRecord>> {
+                let mut tx = self.read_tx(ctx).await?;
+                select_ticket(&mut tx, ctx, scope, ticket_id, false).await?;
+                let mut qb = QueryBuilder::<$db>::new(
+                    "select id, ticket_id, actor_id, at, kind, field, old_value, new_value, internal from ticket_events where tenant_id = ",
+                );
+                qb.push_bind(ctx.tenant_id()).push(" and ticket_id = ").push_bind(ticket_id);
+                if !include_internal {
+                    qb.push(" and internal = ").push_bind(false);
+                }
+                qb.push(" order by at, id");
+                Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
+            }
+        }
+    };
+}
+
+pub(crate) use portable_store;

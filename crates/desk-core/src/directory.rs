@@ -146,3 +146,22 @@ impl Desk {
         Ok(self.store.add_group_member(&p.ctx, group.id, user_id).await?)
     }
 }
+
+impl Desk {
+    /// Creates a user as the operator (CLI), without a signed-in principal.
+    pub async fn operator_create_user(&self, tenant_slug: &str, input: NewUserInput) -> CoreResult<UserRecord> {
+        let ctx = self.store.operator_ctx(tenant_slug).await?.ok_or_else(|| CoreError::field("tenant", "no such tenant"))?;
+        let mut e = Errors::default();
+        e.email("email", input.email.trim());
+        e.password("password", &input.password);
+        let roles = self.store.list_roles(&ctx).await?;
+        if !roles.iter().any(|r| r.name == input.role) {
+            e.add("role", format!("must be one of: {}", roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")));
+        }
+        e.finish()?;
+        let name = input.name.unwrap_or_else(|| input.email.split('@').next().unwrap_or_default().to_owned());
+        let password_hash = hash_password_async(input.password).await?;
+        let new = NewUser { email: input.email.trim().to_owned(), name, role: input.role, password_hash, company_id: input.company_id };
+        Ok(self.store.create_user(&ctx, new, now_ms()).await?)
+    }
+}

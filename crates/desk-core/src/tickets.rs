@@ -53,6 +53,8 @@ pub struct TicketListInput {
     pub assignee_id: Option<Uuid>,
     pub group_id: Option<Uuid>,
     pub company_id: Option<Uuid>,
+    /// Words that must all appear in the subject or description.
+    pub text: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
@@ -199,6 +201,7 @@ impl Desk {
         q.assignee_id = input.assignee_id;
         q.group_id = input.group_id;
         q.company_id = input.company_id;
+        q.words = input.text.as_deref().unwrap_or_default().split_whitespace().take(8).map(str::to_owned).collect();
         match input.view.as_deref() {
             None | Some("all") => {}
             Some("mine") => q.assignee_id = Some(p.user.id),

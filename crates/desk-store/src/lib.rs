@@ -112,6 +112,9 @@ pub trait Store: Send + Sync + 'static {
     /// The database behind this store.
     fn backend(&self) -> Backend;
 
+    /// Checks that the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
     /// Applies pending migrations (idempotent).
     async fn migrate(&self) -> StoreResult<()>;
 

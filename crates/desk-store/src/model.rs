@@ -165,6 +165,8 @@ pub struct TicketQuery {
     pub requester_id: Option<Uuid>,
     /// Only tickets whose number is below this (the last number of the previous page).
     pub before_number: Option<i64>,
+    /// Words that must each appear (case-insensitively) in the subject or description.
+    pub words: Vec<String>,
     pub limit: i64,
 }
 

@@ -198,6 +198,12 @@ macro_rules! portable_store {
                 $backend
             }
 
+            async fn ping(&self) -> StoreResult<()> {
+                let mut tx = self.global_tx().await?;
+                sqlx::query("select 1").execute(&mut *tx).await?;
+                Ok(())
+            }
+
             async fn migrate(&self) -> StoreResult<()> {
                 self.run_migrations().await
             }
@@ -579,6 +585,11 @@ macro_rules! portable_store {
                 }
                 if let Some(v) = query.requester_id {
                     qb.push(" and t.requester_id = ").push_bind(v);
+                }
+                for word in &query.words {
+                    let pattern = format!("%{}%", word.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                    qb.push(" and (lower(t.subject) like ").push_bind(pattern.clone()).push(" escape '\\'");
+                    qb.push(" or lower(t.description) like ").push_bind(pattern).push(" escape '\\')");
                 }
                 if let Some(v) = query.before_number {
                     qb.push(" and t.number < ").push_bind(v);

@@ -1,0 +1,42 @@
+//! Health, metrics and the API description.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::AppState;
+
+/// `GET /healthz`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Health {
+    /// ok, or degraded when the database does not answer.
+    pub status: &'static str,
+    /// sqlite or postgres.
+    pub database: &'static str,
+    pub database_ok: bool,
+    pub version: &'static str,
+}
+
+/// Whether the server and its database answer.
+pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
+    let database_ok = s.desk.store().ping().await.is_ok();
+    let database = match s.desk.store().backend() {
+        desk_store::Backend::Sqlite => "sqlite",
+        desk_store::Backend::Postgres => "postgres",
+    };
+    let body = Health { status: if database_ok { "ok" } else { "degraded" }, database, database_ok, version: env!("CARGO_PKG_VERSION") };
+    (if database_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+}
+
+/// Prometheus text exposition.
+pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render())
+}
+
+/// The OpenAPI 3 document, generated from the route table at start-up.
+pub async fn openapi(State(s): State<AppState>) -> impl IntoResponse {
+    Json(s.openapi.as_ref().clone())
+}

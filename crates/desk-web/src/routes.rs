@@ -1,0 +1,190 @@
+//! The route table: one entry per endpoint with its permission, documentation and an example
+//! body. The router, the OpenAPI document and the isolation and permission tests are all
+//! generated from it, so a new endpoint cannot miss its guard, its docs or its tests.
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, patch, post};
+use desk_core::CoreError;
+use desk_domain::permissions::{self as perm, Permission};
+use schemars::JsonSchema;
+use schemars::r#gen::SchemaGenerator;
+use schemars::schema::Schema;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::api::{auth, directory, ops, tickets};
+use crate::dto::{
+    AddMember, ChangePassword, Company, CreateComment, CreateCompany, CreateGroup, CreateTicket, CreateUser, Group, HistoryEntry,
+    Items, LoginRequest, LoginResponse, Me, PatchTicket, Role, Ticket, TicketPage, UpdateRole, User, Comment,
+};
+use crate::error::AppError;
+use crate::extract::bearer;
+
+/// Produces the JSON schema of a type.
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<T>()
+}
+
+/// One endpoint.
+pub struct RouteDef {
+    /// HTTP method.
+    pub method: Method,
+    /// Path template with `{id}` parameters.
+    pub path: &'static str,
+    /// The permission checked before the handler runs; `None` for public endpoints.
+    pub permission: Option<Permission>,
+    /// One line for the docs.
+    pub summary: &'static str,
+    /// OpenAPI tag.
+    pub tag: &'static str,
+    /// What `{id}` names (ticket, user, company, group, role), for the isolation tests.
+    pub resource: Option<&'static str>,
+    /// The request body's schema.
+    pub request: Option<SchemaFn>,
+    /// The success status and its body's schema.
+    pub response: (u16, Option<SchemaFn>),
+    /// A valid request body, for the docs and the generated tests. `{user_id}` stands for a
+    /// user of the caller's own tenant.
+    pub example: Option<Value>,
+    handler: MethodRouter<AppState>,
+}
+
+impl RouteDef {
+    fn new(method: Method, path: &'static str, handler: MethodRouter<AppState>, summary: &'static str, tag: &'static str) -> Self {
+        let resource = path.contains("{id}").then(|| match tag {
+            "tickets" => "ticket",
+            "users" => "user",
+            "companies" => "company",
+            "groups" => "group",
+            "roles" => "role",
+            _ => "unknown",
+        });
+        Self { method, path, permission: None, summary, tag, resource, request: None, response: (200, None), example: None, handler }
+    }
+
+    fn perm(mut self, p: Permission) -> Self {
+        self.permission = Some(p);
+        self
+    }
+
+    fn req<T: JsonSchema>(mut self, example: Value) -> Self {
+        self.request = Some(schema::<T>);
+        self.example = Some(example);
+        self
+    }
+
+    fn res<T: JsonSchema>(mut self, status: u16) -> Self {
+        self.response = (status, Some(schema::<T>));
+        self
+    }
+
+    fn no_content(mut self) -> Self {
+        self.response = (204, None);
+        self
+    }
+
+    /// The handler, wrapped in its permission guard.
+    pub(crate) fn into_method_router(self, state: &AppState) -> MethodRouter<AppState> {
+        match self.permission {
+            Some(p) => self.handler.layer(axum::middleware::from_fn_with_state((state.clone(), p), guard)),
+            None => self.handler,
+        }
+    }
+}
+
+/// Authenticates the bearer token, checks the route's permission, and hands the principal to
+/// the handler. 401 without a valid token; 403 when the role lacks the permission.
+async fn guard(State((state, permission)): State<(AppState, Permission)>, mut req: Request, next: Next) -> Response {
+    let Some(token) = bearer(req.headers()) else { return AppError::from(CoreError::Unauthorized).into_response() };
+    let principal = match state.desk.authenticate(token).await {
+        Ok(p) => p,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let span = tracing::Span::current();
+    span.record("tenant.id", tracing::field::display(principal.ctx.tenant_id()));
+    span.record("user.id", tracing::field::display(principal.user.id));
+    if !principal.can(permission) {
+        return AppError::from(CoreError::Forbidden(format!("this needs the permission {permission}"))).into_response();
+    }
+    req.extensions_mut().insert(principal);
+    next.run(req).await
+}
+
+/// Every endpoint of the server.
+pub fn routes() -> Vec<RouteDef> {
+    use Method as M;
+    vec![
+        RouteDef::new(M::GET, "/healthz", get(ops::health), "Server and database health", "ops").res::<ops::Health>(200),
+        RouteDef::new(M::GET, "/metrics", get(ops::metrics), "Prometheus metrics", "ops"),
+        RouteDef::new(M::GET, "/api/v1/openapi.json", get(ops::openapi), "This document", "ops"),
+        RouteDef::new(M::POST, "/api/v1/auth/login", post(auth::login), "Sign in; returns a bearer token", "auth")
+            .req::<LoginRequest>(json!({"tenant": "acme", "email": "admin@acme.example", "password": "correct-horse-battery-9"}))
+            .res::<LoginResponse>(200),
+        RouteDef::new(M::POST, "/api/v1/auth/logout", post(auth::logout), "Revoke this token", "auth").perm(perm::PROFILE_READ).no_content(),
+        RouteDef::new(M::GET, "/api/v1/me", get(auth::me), "The caller and their permissions", "auth").perm(perm::PROFILE_READ).res::<Me>(200),
+        RouteDef::new(M::POST, "/api/v1/me/password", post(auth::change_password), "Change one's password", "auth")
+            .perm(perm::PROFILE_READ)
+            .req::<ChangePassword>(json!({"current_password": "wrong-password-000", "new_password": "another-long-password"}))
+            .no_content(),
+        RouteDef::new(M::GET, "/api/v1/roles", get(directory::list_roles), "Roles and their permissions", "roles")
+            .perm(perm::ROLES_READ)
+            .res::<Items<Role>>(200),
+        RouteDef::new(M::PATCH, "/api/v1/roles/{id}", patch(directory::update_role), "Replace a role's permissions", "roles")
+            .perm(perm::ROLES_MANAGE)
+            .req::<UpdateRole>(json!({"permissions": ["tickets:read", "profile:read"]}))
+            .res::<Role>(200),
+        RouteDef::new(M::POST, "/api/v1/users", post(directory::create_user), "Create a user", "users")
+            .perm(perm::USERS_MANAGE)
+            .req::<CreateUser>(json!({"email": "new.agent@example.com", "name": "New Agent", "role": "agent", "password": "a-long-password-1"}))
+            .res::<User>(201),
+        RouteDef::new(M::GET, "/api/v1/users", get(directory::list_users), "List users", "users").perm(perm::USERS_READ).res::<Items<User>>(200),
+        RouteDef::new(M::GET, "/api/v1/users/{id}", get(directory::get_user), "One user", "users").perm(perm::USERS_READ).res::<User>(200),
+        RouteDef::new(M::POST, "/api/v1/companies", post(directory::create_company), "Create a customer company", "companies")
+            .perm(perm::COMPANIES_MANAGE)
+            .req::<CreateCompany>(json!({"name": "Initech", "domain": "initech.example"}))
+            .res::<Company>(201),
+        RouteDef::new(M::GET, "/api/v1/companies", get(directory::list_companies), "List customer companies", "companies")
+            .perm(perm::COMPANIES_READ)
+            .res::<Items<Company>>(200),
+        RouteDef::new(M::GET, "/api/v1/companies/{id}", get(directory::get_company), "One customer company", "companies")
+            .perm(perm::COMPANIES_READ)
+            .res::<Company>(200),
+        RouteDef::new(M::POST, "/api/v1/groups", post(directory::create_group), "Create a group of agents", "groups")
+            .perm(perm::GROUPS_MANAGE)
+            .req::<CreateGroup>(json!({"name": "Second line"}))
+            .res::<Group>(201),
+        RouteDef::new(M::GET, "/api/v1/groups", get(directory::list_groups), "List groups", "groups").perm(perm::GROUPS_READ).res::<Items<Group>>(200),
+        RouteDef::new(M::GET, "/api/v1/groups/{id}", get(directory::get_group), "One group", "groups").perm(perm::GROUPS_READ).res::<Group>(200),
+        RouteDef::new(M::POST, "/api/v1/groups/{id}/members", post(directory::add_member), "Add an agent to a group", "groups")
+            .perm(perm::GROUPS_MANAGE)
+            .req::<AddMember>(json!({"user_id": "{user_id}"}))
+            .res::<Group>(200),
+        RouteDef::new(M::POST, "/api/v1/tickets", post(tickets::create), "Open a ticket", "tickets")
+            .perm(perm::TICKETS_CREATE)
+            .req::<CreateTicket>(json!({"subject": "Printer offline", "description": "The label printer shows error E-42.", "priority": "high"}))
+            .res::<Ticket>(201),
+        RouteDef::new(M::GET, "/api/v1/tickets", get(tickets::list), "List tickets the caller may see", "tickets")
+            .perm(perm::TICKETS_READ)
+            .res::<TicketPage>(200),
+        RouteDef::new(M::GET, "/api/v1/tickets/{id}", get(tickets::get), "One ticket", "tickets").perm(perm::TICKETS_READ).res::<Ticket>(200),
+        RouteDef::new(M::PATCH, "/api/v1/tickets/{id}", patch(tickets::update), "Change a ticket's fields or status", "tickets")
+            .perm(perm::TICKETS_UPDATE)
+            .req::<PatchTicket>(json!({"status": "resolved"}))
+            .res::<Ticket>(200),
+        RouteDef::new(M::POST, "/api/v1/tickets/{id}/comments", post(tickets::comment), "Reply or add an internal note", "tickets")
+            .perm(perm::TICKETS_COMMENT)
+            .req::<CreateComment>(json!({"body": "Could you send a photo of the display?", "internal": false}))
+            .res::<Comment>(201),
+        RouteDef::new(M::GET, "/api/v1/tickets/{id}/comments", get(tickets::comments), "The conversation", "tickets")
+            .perm(perm::TICKETS_READ)
+            .res::<Items<Comment>>(200),
+        RouteDef::new(M::GET, "/api/v1/tickets/{id}/history", get(tickets::history), "Every change, oldest first", "tickets")
+            .perm(perm::TICKETS_READ)
+            .res::<Items<HistoryEntry>>(200),
+    ]
+}

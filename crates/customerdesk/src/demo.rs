@@ -35,8 +35,14 @@ async fn create(desk: &Desk) -> Result<()> {
     .await
     .map_err(err)?;
     let admin = desk.login(SLUG, "admin@demo.example", PASSWORD).await.map_err(err)?.principal;
-    let acme = desk.create_company(&admin, NewCompanyInput { name: "Acme Corp".into(), domain: Some("acme.example".into()) }).await.map_err(err)?;
-    let globex = desk.create_company(&admin, NewCompanyInput { name: "Globex".into(), domain: Some("globex.example".into()) }).await.map_err(err)?;
+    let acme = desk
+        .create_company(&admin, NewCompanyInput { name: "Acme Corp".into(), domain: Some("acme.example".into()) })
+        .await
+        .map_err(err)?;
+    let globex = desk
+        .create_company(&admin, NewCompanyInput { name: "Globex".into(), domain: Some("globex.example".into()) })
+        .await
+        .map_err(err)?;
     let user = |email: &str, name: &str, role: &str, company| NewUserInput {
         email: email.into(),
         name: Some(name.into()),
@@ -65,25 +71,60 @@ async fn create(desk: &Desk) -> Result<()> {
         ..TicketInput::default()
     };
     let t1 = desk
-        .create_ticket(&dan, ticket("I can't log in", "Since this morning the login page says my password is wrong, but I have not changed it.", "high"))
+        .create_ticket(
+            &dan,
+            ticket(
+                "I can't log in",
+                "Since this morning the login page says my password is wrong, but I have not changed it.",
+                "high",
+            ),
+        )
         .await
         .map_err(err)?;
-    desk.create_ticket(&dan, ticket("Invoice PDF download fails", "Clicking 'Download PDF' on invoice INV-2026-0042 shows a blank page.", "medium"))
-        .await
-        .map_err(err)?;
+    desk.create_ticket(
+        &dan,
+        ticket("Invoice PDF download fails", "Clicking 'Download PDF' on invoice INV-2026-0042 shows a blank page.", "medium"),
+    )
+    .await
+    .map_err(err)?;
     let t3 = desk
-        .create_ticket(&erin, ticket("Feature request: dark mode", "Our night shift would love a dark theme for the portal.", "low"))
+        .create_ticket(
+            &erin,
+            ticket("Feature request: dark mode", "Our night shift would love a dark theme for the portal.", "low"),
+        )
         .await
         .map_err(err)?;
-    desk.add_comment(&alex_p, t1.id, CommentInput { body: "Sorry about that! Could you try the 'Forgot password' link and tell me whether the reset email arrives?".into(), internal: false })
+    desk.add_comment(
+        &alex_p,
+        t1.id,
+        CommentInput {
+            body: "Sorry about that! Could you try the 'Forgot password' link and tell me whether the reset email arrives?"
+                .into(),
+            internal: false,
+        },
+    )
+    .await
+    .map_err(err)?;
+    desk.add_comment(
+        &alex_p,
+        t1.id,
+        CommentInput { body: "Checked the auth log: three failed attempts from a new IP at 07:12.".into(), internal: true },
+    )
+    .await
+    .map_err(err)?;
+    desk.update_ticket(
+        &alex_p,
+        t1.id,
+        TicketPatchInput {
+            status: Some("waiting_on_customer".into()),
+            assignee_id: Some(Some(alex.id)),
+            ..TicketPatchInput::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    desk.update_ticket(&alex_p, t3.id, TicketPatchInput { group_id: Some(Some(group.id)), ..TicketPatchInput::default() })
         .await
         .map_err(err)?;
-    desk.add_comment(&alex_p, t1.id, CommentInput { body: "Checked the auth log: three failed attempts from a new IP at 07:12.".into(), internal: true })
-        .await
-        .map_err(err)?;
-    desk.update_ticket(&alex_p, t1.id, TicketPatchInput { status: Some("waiting_on_customer".into()), assignee_id: Some(Some(alex.id)), ..TicketPatchInput::default() })
-        .await
-        .map_err(err)?;
-    desk.update_ticket(&alex_p, t3.id, TicketPatchInput { group_id: Some(Some(group.id)), ..TicketPatchInput::default() }).await.map_err(err)?;
     Ok(())
 }

@@ -109,12 +109,10 @@ fn init_logging(json: bool) {
 }
 
 async fn open(db: &DbArgs) -> Result<Desk> {
-    let store = desk_store::open(db.database_url.as_deref(), &db.data_dir)
-        .await
-        .with_context(|| match &db.database_url {
-            Some(_) => "opening the database named by DATABASE_URL".to_owned(),
-            None => format!("opening the SQLite database in {}", db.data_dir.display()),
-        })?;
+    let store = desk_store::open(db.database_url.as_deref(), &db.data_dir).await.with_context(|| match &db.database_url {
+        Some(_) => "opening the database named by DATABASE_URL".to_owned(),
+        None => format!("opening the SQLite database in {}", db.data_dir.display()),
+    })?;
     Ok(Desk::new(store))
 }
 
@@ -122,7 +120,10 @@ async fn open(db: &DbArgs) -> Result<Desk> {
 fn explain(e: CoreError) -> anyhow::Error {
     match e {
         CoreError::Validation(fields) => {
-            anyhow::anyhow!("invalid input: {}", fields.iter().map(|f| format!("{} {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+            anyhow::anyhow!(
+                "invalid input: {}",
+                fields.iter().map(|f| format!("{} {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+            )
         }
         other => anyhow::anyhow!("{other}"),
     }
@@ -155,7 +156,10 @@ async fn main() -> Result<()> {
                 .create_tenant(NewTenantInput { slug, name, admin_email: admin_email.clone(), admin_password, admin_name })
                 .await
                 .map_err(explain)?;
-            println!("created tenant {} ({}) with admin {admin_email}; ticket prefix {}", tenant.slug, tenant.id, tenant.ticket_prefix);
+            println!(
+                "created tenant {} ({}) with admin {admin_email}; ticket prefix {}",
+                tenant.slug, tenant.id, tenant.ticket_prefix
+            );
         }
         Command::Tenant { command: TenantCommand::List } => {
             let desk = open(&cli.db).await?;
@@ -197,4 +201,3 @@ async fn shutdown_signal() {
     tokio::select! { () = ctrl_c => {}, () = term => {} }
     tracing::info!("shutting down");
 }
-

@@ -38,7 +38,9 @@ async fn cross_tenant_ids_are_not_found(backend: Backend) {
     let a_ids = a.all_ids();
     let mut probed = 0;
     for route in desk_web::routes::routes() {
-        let Some(permission) = route.permission else { continue };
+        let Some(permission) = route.permission else {
+            continue;
+        };
         for role in ROLES {
             let token = b.token(&s, role).await;
             let allowed = permissions_of(&s, &token).await.iter().any(|p| p == permission);
@@ -52,7 +54,12 @@ async fn cross_tenant_ids_are_not_found(backend: Backend) {
                 assert_eq!(res["error"]["code"], if allowed { "not_found" } else { "forbidden" });
             }
             for id in &a_ids {
-                assert!(!text.contains(id.as_str()), "{} {} as tenant B's {role} shows tenant A's {id}", route.method, route.path);
+                assert!(
+                    !text.contains(id.as_str()),
+                    "{} {} as tenant B's {role} shows tenant A's {id}",
+                    route.method,
+                    route.path
+                );
             }
             assert!(!text.contains(&a.internal_note), "{} {} leaks tenant A's note", route.method, route.path);
             probed += 1;
@@ -81,7 +88,8 @@ async fn every_route_checks_its_permission(backend: Backend) {
         let (status, res) = s.call(route.method.as_str(), &path, None, body.as_ref()).await;
         assert_eq!(status, 401, "{} {} without a token: {res}", route.method, route.path);
         assert_eq!(res["error"]["code"], "unauthorized");
-        let (status, _) = s.call(route.method.as_str(), &path, Some("cd_00000000000000000000000000000000_00"), body.as_ref()).await;
+        let (status, _) =
+            s.call(route.method.as_str(), &path, Some("cd_00000000000000000000000000000000_00"), body.as_ref()).await;
         assert_eq!(status, 401, "{} {} with a forged token", route.method, route.path);
         for role in ROLES {
             let token = a.token(&s, role).await;
@@ -108,11 +116,24 @@ async fn role_permissions_are_data(backend: Backend) {
     assert_eq!(s.get("/api/v1/users", &agent).await.0, 200);
     let (_, roles) = s.get("/api/v1/roles", &a.admin_token).await;
     let role = roles["items"].as_array().expect("items").iter().find(|r| r["name"] == "agent").expect("agent").clone();
-    let kept: Vec<Value> = role["permissions"].as_array().expect("perms").iter().filter(|p| *p != "users:read").cloned().collect();
-    let (status, updated) = s.patch(&format!("/api/v1/roles/{}", role["id"].as_str().expect("id")), &a.admin_token, serde_json::json!({"permissions": kept})).await;
+    let kept: Vec<Value> =
+        role["permissions"].as_array().expect("perms").iter().filter(|p| *p != "users:read").cloned().collect();
+    let (status, updated) = s
+        .patch(
+            &format!("/api/v1/roles/{}", role["id"].as_str().expect("id")),
+            &a.admin_token,
+            serde_json::json!({"permissions": kept}),
+        )
+        .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(s.get("/api/v1/users", &agent).await.0, 403);
-    let (status, err) = s.patch(&format!("/api/v1/roles/{}", role["id"].as_str().expect("id")), &a.admin_token, serde_json::json!({"permissions": ["tickets:fly"]})).await;
+    let (status, err) = s
+        .patch(
+            &format!("/api/v1/roles/{}", role["id"].as_str().expect("id")),
+            &a.admin_token,
+            serde_json::json!({"permissions": ["tickets:fly"]}),
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(err["error"]["fields"][0]["field"], "permissions");
 }

@@ -31,8 +31,17 @@ async fn customers_see_only_their_own(backend: Backend) {
     assert_eq!(company, expected, "company admin sees the company's tickets, not Globex's");
     assert_eq!(ids(&s.get("/api/v1/tickets", &agent).await.1).len(), 3);
 
-    for (token, foreign) in [(&customer, &a.other_company_ticket), (&customer, &a.company_admin_ticket), (&other, &a.customer_ticket), (&cadmin, &a.other_company_ticket)] {
-        for path in [format!("/api/v1/tickets/{foreign}"), format!("/api/v1/tickets/{foreign}/comments"), format!("/api/v1/tickets/{foreign}/history")] {
+    for (token, foreign) in [
+        (&customer, &a.other_company_ticket),
+        (&customer, &a.company_admin_ticket),
+        (&other, &a.customer_ticket),
+        (&cadmin, &a.other_company_ticket),
+    ] {
+        for path in [
+            format!("/api/v1/tickets/{foreign}"),
+            format!("/api/v1/tickets/{foreign}/comments"),
+            format!("/api/v1/tickets/{foreign}/history"),
+        ] {
             let (status, body) = s.get(&path, token).await;
             assert_eq!(status, 404, "{path}: {body}");
         }
@@ -46,7 +55,12 @@ async fn customers_see_only_their_own(backend: Backend) {
 
     let t = &a.customer_ticket;
     for token in [&customer, &cadmin] {
-        for path in [format!("/api/v1/tickets/{t}"), format!("/api/v1/tickets/{t}/comments"), format!("/api/v1/tickets/{t}/history"), "/api/v1/tickets".into()] {
+        for path in [
+            format!("/api/v1/tickets/{t}"),
+            format!("/api/v1/tickets/{t}/comments"),
+            format!("/api/v1/tickets/{t}/history"),
+            "/api/v1/tickets".into(),
+        ] {
             let (status, body) = s.get(&path, token).await;
             assert_eq!(status, 200, "{path}");
             assert!(!body.to_string().contains(&a.internal_note), "{path} shows the internal note to a customer");
@@ -56,7 +70,8 @@ async fn customers_see_only_their_own(backend: Backend) {
     assert_eq!(comments["items"].as_array().expect("items").len(), 1, "the public reply only");
     let (_, comments) = s.get(&format!("/api/v1/tickets/{t}/comments"), &agent).await;
     assert!(comments.to_string().contains(&a.internal_note), "agents do see the note");
-    let (status, err) = s.post(&format!("/api/v1/tickets/{t}/comments"), &customer, json!({"body": "psst", "internal": true})).await;
+    let (status, err) =
+        s.post(&format!("/api/v1/tickets/{t}/comments"), &customer, json!({"body": "psst", "internal": true})).await;
     assert_eq!(status, 403, "{err}");
     let (status, _) = s.patch(&format!("/api/v1/tickets/{t}"), &customer, json!({"priority": "critical"})).await;
     assert_eq!(status, 403, "customers cannot change priority");
@@ -97,7 +112,8 @@ async fn replies_drive_the_status(backend: Backend) {
     let a = seed(&s, "acme").await;
     let customer = a.token(&s, "customer").await;
     let agent = a.token(&s, "agent").await;
-    let (status, t) = s.post("/api/v1/tickets", &customer, json!({"subject": "Label printer blank", "description": "Since the update."})).await;
+    let (status, t) =
+        s.post("/api/v1/tickets", &customer, json!({"subject": "Label printer blank", "description": "Since the update."})).await;
     assert_eq!(status, 201);
     assert_eq!(t["status"], "new");
     assert_eq!(t["channel"], "portal");
@@ -125,9 +141,18 @@ async fn replies_drive_the_status(backend: Backend) {
         .as_array()
         .expect("items")
         .iter()
-        .map(|e| format!("{}:{}", e["kind"].as_str().unwrap_or(""), e["new_value"].as_str().filter(|_| e["kind"] != "reply").unwrap_or("")))
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["kind"].as_str().unwrap_or(""),
+                e["new_value"].as_str().filter(|_| e["kind"] != "reply").unwrap_or("")
+            )
+        })
         .collect();
-    assert_eq!(kinds, ["created:new", "field:in_progress", "reply:", "field:waiting_on_customer", "field:open", "reply:", "field:resolved"]);
+    assert_eq!(
+        kinds,
+        ["created:new", "field:in_progress", "reply:", "field:waiting_on_customer", "field:open", "reply:", "field:resolved"]
+    );
 }
 
 /// Bad input is a 4xx with the stable error body, never a 500.
@@ -135,7 +160,11 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
     let s = TestServer::start(backend).await;
     let admin = s.tenant("strict").await;
     let raw = |method: &str, path: &str, body: &'static str, ctype: Option<&'static str>| {
-        let mut r = s.http.request(reqwest::Method::from_bytes(method.as_bytes()).expect("m"), format!("{}{path}", s.base)).bearer_auth(&admin).body(body);
+        let mut r = s
+            .http
+            .request(reqwest::Method::from_bytes(method.as_bytes()).expect("m"), format!("{}{path}", s.base))
+            .bearer_auth(&admin)
+            .body(body);
         if let Some(c) = ctype {
             r = r.header("content-type", c);
         }
@@ -144,16 +173,45 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
     let cases: Vec<(u16, &str, reqwest::Response)> = vec![
         (400, "bad_request", raw("POST", "/api/v1/tickets", "{not json", Some("application/json")).await.expect("send")),
         (415, "unsupported_media_type", raw("POST", "/api/v1/tickets", "{}", None).await.expect("send")),
-        (422, "validation_failed", raw("POST", "/api/v1/tickets", "{\"subject\": 5}", Some("application/json")).await.expect("send")),
-        (422, "validation_failed", raw("POST", "/api/v1/tickets", "{\"subject\": \"   \"}", Some("application/json")).await.expect("send")),
-        (422, "validation_failed", raw("POST", "/api/v1/tickets", "{\"subject\": \"x\", \"priority\": \"urgent!\"}", Some("application/json")).await.expect("send")),
-        (422, "validation_failed", raw("PATCH", "/api/v1/tickets/00000000-0000-0000-0000-000000000000", "{\"colour\": \"red\"}", Some("application/json")).await.expect("send")),
+        (
+            422,
+            "validation_failed",
+            raw("POST", "/api/v1/tickets", "{\"subject\": 5}", Some("application/json")).await.expect("send"),
+        ),
+        (
+            422,
+            "validation_failed",
+            raw("POST", "/api/v1/tickets", "{\"subject\": \"   \"}", Some("application/json")).await.expect("send"),
+        ),
+        (
+            422,
+            "validation_failed",
+            raw("POST", "/api/v1/tickets", "{\"subject\": \"x\", \"priority\": \"urgent!\"}", Some("application/json"))
+                .await
+                .expect("send"),
+        ),
+        (
+            422,
+            "validation_failed",
+            raw(
+                "PATCH",
+                "/api/v1/tickets/00000000-0000-0000-0000-000000000000",
+                "{\"colour\": \"red\"}",
+                Some("application/json"),
+            )
+            .await
+            .expect("send"),
+        ),
         (404, "not_found", raw("GET", "/api/v1/tickets/not-a-uuid", "", None).await.expect("send")),
         (404, "not_found", raw("GET", "/api/v1/nothing-here", "", None).await.expect("send")),
         (405, "method_not_allowed", raw("DELETE", "/api/v1/tickets", "", None).await.expect("send")),
         (422, "validation_failed", raw("GET", "/api/v1/tickets?limit=abc", "", None).await.expect("send")),
         (422, "validation_failed", raw("GET", "/api/v1/tickets?cursor=abc", "", None).await.expect("send")),
-        (401, "unauthorized", s.http.get(format!("{}/api/v1/tickets", s.base)).bearer_auth("garbage").send().await.expect("send")),
+        (
+            401,
+            "unauthorized",
+            s.http.get(format!("{}/api/v1/tickets", s.base)).bearer_auth("garbage").send().await.expect("send"),
+        ),
     ];
     for (i, (status, code, res)) in cases.into_iter().enumerate() {
         assert_eq!(res.status().as_u16(), status, "case {i}");
@@ -162,11 +220,21 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
         assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "case {i}");
     }
     let big = "x".repeat(desk_web::BODY_LIMIT + 10);
-    let res = s.http.post(format!("{}/api/v1/tickets", s.base)).bearer_auth(&admin).header("content-type", "application/json").body(format!("{{\"subject\":\"{big}\"}}")).send().await.expect("send");
+    let res = s
+        .http
+        .post(format!("{}/api/v1/tickets", s.base))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(format!("{{\"subject\":\"{big}\"}}"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(res.status().as_u16(), 413);
-    let (status, err) = s.post("/api/v1/users", &admin, json!({"email": "not-an-email", "role": "wizard", "password": "short"})).await;
+    let (status, err) =
+        s.post("/api/v1/users", &admin, json!({"email": "not-an-email", "role": "wizard", "password": "short"})).await;
     assert_eq!(status, 422);
-    let mut fields: Vec<&str> = err["error"]["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
+    let mut fields: Vec<&str> =
+        err["error"]["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
     fields.sort_unstable();
     assert_eq!(fields, ["email", "password", "role"]);
     let user = json!({"email": "dup@strict.example", "role": "agent", "password": "long-enough-pw"});
@@ -180,7 +248,12 @@ async fn cursor_pagination_visits_every_ticket_once(backend: Backend) {
     let s = TestServer::start(backend).await;
     let admin = s.tenant("pages").await;
     for i in 0..12 {
-        s.post("/api/v1/tickets", &admin, json!({"subject": format!("t{i}"), "priority": if i % 3 == 0 { "high" } else { "low" }})).await;
+        s.post(
+            "/api/v1/tickets",
+            &admin,
+            json!({"subject": format!("t{i}"), "priority": if i % 3 == 0 { "high" } else { "low" }}),
+        )
+        .await;
     }
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;

@@ -4,10 +4,12 @@
 //! tenant to look in (row-level security needs it before any row is read); only the SHA-256
 //! of the whole token is stored, so a database leak yields no usable token.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use desk_domain::validate::Errors;
 use desk_store::{NewTenant, NewUser, Principal, TenantCtx, TenantRecord};
+use std::fmt::Write;
+
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -56,7 +58,10 @@ fn token_hash(token: &str) -> [u8; 32] {
 fn new_token(tenant: Uuid) -> CoreResult<String> {
     let mut secret = [0u8; 32];
     getrandom::getrandom(&mut secret).map_err(|e| CoreError::Internal(e.to_string()))?;
-    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = secret.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
     Ok(format!("cd_{}_{hex}", tenant.simple()))
 }
 
@@ -92,11 +97,17 @@ impl Desk {
         let hash = hash_password_async(input.admin_password).await?;
         let prefix: String = input.slug.chars().filter(char::is_ascii_alphanumeric).take(8).collect::<String>().to_uppercase();
         let now = now_ms();
-        let (tenant, ctx) =
-            self.store.create_tenant(NewTenant { slug: input.slug, name: input.name.trim().to_owned(), ticket_prefix: prefix }, now).await?;
+        let (tenant, ctx) = self
+            .store
+            .create_tenant(NewTenant { slug: input.slug, name: input.name.trim().to_owned(), ticket_prefix: prefix }, now)
+            .await?;
         let name = input.admin_name.unwrap_or_else(|| "Administrator".into());
         self.store
-            .create_user(&ctx, NewUser { email: input.admin_email, name, role: "admin".into(), password_hash: hash, company_id: None }, now)
+            .create_user(
+                &ctx,
+                NewUser { email: input.admin_email, name, role: "admin".into(), password_hash: hash, company_id: None },
+                now,
+            )
             .await?;
         Ok((tenant, ctx))
     }
@@ -108,7 +119,9 @@ impl Desk {
         let stored = candidate.as_ref().map_or(DECOY.to_owned(), |c| c.password_hash.clone());
         let password = password.to_owned();
         let ok = blocking(move || verify_password(&password, &stored)).await?;
-        let Some(candidate) = candidate.filter(|_| ok) else { return Err(CoreError::Unauthorized) };
+        let Some(candidate) = candidate.filter(|_| ok) else {
+            return Err(CoreError::Unauthorized);
+        };
         let now = now_ms();
         let tenant_id = self.store.tenant_by_slug(tenant).await?.ok_or(CoreError::Unauthorized)?.id;
         let token = new_token(tenant_id)?;

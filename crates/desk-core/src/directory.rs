@@ -36,18 +36,31 @@ impl Desk {
         e.text("name", &name, 200);
         let roles = self.store.list_roles(&p.ctx).await?;
         match roles.iter().find(|r| r.name == input.role) {
-            None => e.add("role", format!("must be one of: {}", roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "))),
-            Some(r) if r.staff && input.company_id.is_some() => e.add("company_id", "staff users do not belong to a customer company"),
+            None => {
+                e.add(
+                    "role",
+                    format!("must be one of: {}", roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")),
+                );
+            }
+            Some(r) if r.staff && input.company_id.is_some() => {
+                e.add("company_id", "staff users do not belong to a customer company");
+            }
             Some(_) => {}
         }
-        if let Some(company) = input.company_id {
-            if matches!(self.store.get_company(&p.ctx, company).await, Err(desk_store::StoreError::NotFound)) {
-                e.add("company_id", "no such company");
-            }
+        if let Some(company) = input.company_id
+            && matches!(self.store.get_company(&p.ctx, company).await, Err(desk_store::StoreError::NotFound))
+        {
+            e.add("company_id", "no such company");
         }
         e.finish()?;
         let password_hash = hash_password_async(input.password).await?;
-        let new = NewUser { email: input.email.trim().to_owned(), name: name.trim().to_owned(), role: input.role, password_hash, company_id: input.company_id };
+        let new = NewUser {
+            email: input.email.trim().to_owned(),
+            name: name.trim().to_owned(),
+            role: input.role,
+            password_hash,
+            company_id: input.company_id,
+        };
         Ok(self.store.create_user(&p.ctx, new, now_ms()).await?)
     }
 
@@ -71,7 +84,12 @@ impl Desk {
 
     /// Replaces a role's permissions. An admin cannot remove `roles:manage` from their own role,
     /// which would lock every admin out of role editing.
-    pub async fn set_role_permissions(&self, p: &Principal, role_id: Uuid, mut permissions: Vec<String>) -> CoreResult<RoleRecord> {
+    pub async fn set_role_permissions(
+        &self,
+        p: &Principal,
+        role_id: Uuid,
+        mut permissions: Vec<String>,
+    ) -> CoreResult<RoleRecord> {
         require(p, perm::ROLES_MANAGE)?;
         permissions.sort();
         permissions.dedup();
@@ -139,8 +157,12 @@ impl Desk {
         let group = self.store.get_group(&p.ctx, group_id).await?;
         match self.store.get_user(&p.ctx, user_id).await {
             Ok(u) if u.staff => {}
-            Ok(_) => return Err(CoreError::field("user_id", "only staff users can join a group")),
-            Err(desk_store::StoreError::NotFound) => return Err(CoreError::field("user_id", "no such user")),
+            Ok(_) => {
+                return Err(CoreError::field("user_id", "only staff users can join a group"));
+            }
+            Err(desk_store::StoreError::NotFound) => {
+                return Err(CoreError::field("user_id", "no such user"));
+            }
             Err(e) => return Err(e.into()),
         }
         Ok(self.store.add_group_member(&p.ctx, group.id, user_id).await?)
@@ -161,7 +183,8 @@ impl Desk {
         e.finish()?;
         let name = input.name.unwrap_or_else(|| input.email.split('@').next().unwrap_or_default().to_owned());
         let password_hash = hash_password_async(input.password).await?;
-        let new = NewUser { email: input.email.trim().to_owned(), name, role: input.role, password_hash, company_id: input.company_id };
+        let new =
+            NewUser { email: input.email.trim().to_owned(), name, role: input.role, password_hash, company_id: input.company_id };
         Ok(self.store.create_user(&ctx, new, now_ms()).await?)
     }
 }

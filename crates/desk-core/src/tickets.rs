@@ -101,21 +101,27 @@ fn stamp_status(change: &mut TicketChange, cur: &TicketRecord, to: Status, now: 
 }
 
 impl Desk {
-    async fn check_assignee(&self, p: &Principal, field: &str, id: Uuid) -> CoreResult<()> {
+    /// Records in `e` why `id` cannot be an assignee, if it cannot.
+    async fn check_assignee(&self, p: &Principal, id: Option<Uuid>, e: &mut Errors) -> CoreResult<()> {
+        let Some(id) = id else { return Ok(()) };
         match self.store.get_user(&p.ctx, id).await {
-            Ok(u) if u.staff && u.active => Ok(()),
-            Ok(_) => Err(CoreError::field(field, "must be an active staff user")),
-            Err(StoreError::NotFound) => Err(CoreError::field(field, "no such user")),
-            Err(e) => Err(e.into()),
+            Ok(u) if u.staff && u.active => {}
+            Ok(_) => e.add("assignee_id", "must be an active staff user"),
+            Err(StoreError::NotFound) => e.add("assignee_id", "no such user"),
+            Err(err) => return Err(err.into()),
         }
+        Ok(())
     }
 
-    async fn check_group(&self, p: &Principal, id: Uuid) -> CoreResult<()> {
+    /// Records in `e` that `id` names no group, if it does not.
+    async fn check_group(&self, p: &Principal, id: Option<Uuid>, e: &mut Errors) -> CoreResult<()> {
+        let Some(id) = id else { return Ok(()) };
         match self.store.get_group(&p.ctx, id).await {
-            Ok(_) => Ok(()),
-            Err(StoreError::NotFound) => Err(CoreError::field("group_id", "no such group")),
-            Err(e) => Err(e.into()),
+            Ok(_) => {}
+            Err(StoreError::NotFound) => e.add("group_id", "no such group"),
+            Err(err) => return Err(err.into()),
         }
+        Ok(())
     }
 
     /// Opens a ticket. Customers open it for themselves; staff may name the customer.
@@ -126,16 +132,10 @@ impl Desk {
         if input.description.chars().count() > 100_000 {
             e.add("description", "must be at most 100000 characters");
         }
-        let priority = match &input.priority {
-            Some(s) => match parse_priority(s) {
-                Ok(v) => v,
-                Err(_) => {
-                    e.add("priority", format!("must be one of: {}", names(Priority::ALL)));
-                    Priority::Medium
-                }
-            },
-            None => Priority::Medium,
-        };
+        let priority = input.priority.as_deref().map_or(Some(Priority::Medium), Priority::parse).unwrap_or_else(|| {
+            e.add("priority", format!("must be one of: {}", names(Priority::ALL)));
+            Priority::Medium
+        });
         let channel = input.channel.clone().unwrap_or_else(|| if p.staff { "api".into() } else { "portal".into() });
         if !CHANNELS.contains(&channel.as_str()) {
             e.add("channel", format!("must be one of: {}", CHANNELS.join(", ")));
@@ -155,16 +155,8 @@ impl Desk {
             },
             None => Some(p.user.clone()),
         };
-        if let Some(g) = input.group_id {
-            if let Err(CoreError::Validation(v)) = self.check_group(p, g).await {
-                e.0.extend(v);
-            }
-        }
-        if let Some(a) = input.assignee_id {
-            if let Err(CoreError::Validation(v)) = self.check_assignee(p, "assignee_id", a).await {
-                e.0.extend(v);
-            }
-        }
+        self.check_group(p, input.group_id, &mut e).await?;
+        self.check_assignee(p, input.assignee_id, &mut e).await?;
         e.finish()?;
         let requester = requester.ok_or(CoreError::NotFound)?;
         let new = NewTicket {
@@ -207,10 +199,13 @@ impl Desk {
             Some("mine") => q.assignee_id = Some(p.user.id),
             Some("unassigned") => q.unassigned = true,
             Some("requested") => q.requester_id = Some(p.user.id),
-            Some(_) => return Err(CoreError::field("view", "must be one of: all, mine, unassigned, requested")),
+            Some(_) => {
+                return Err(CoreError::field("view", "must be one of: all, mine, unassigned, requested"));
+            }
         }
         if let Some(c) = &input.cursor {
-            q.before_number = Some(c.parse::<i64>().map_err(|_| CoreError::field("cursor", "is not a cursor this API returned"))?);
+            q.before_number =
+                Some(c.parse::<i64>().map_err(|_| CoreError::field("cursor", "is not a cursor this API returned"))?);
         }
         Ok(self.store.list_tickets(&p.ctx, &scope_of(p), &q).await?)
     }
@@ -220,12 +215,19 @@ impl Desk {
         require(p, perm::TICKETS_UPDATE)?;
         let scope = scope_of(p);
         let cur = self.store.get_ticket(&p.ctx, &scope, id).await?;
-        let staff_fields = patch.subject.is_some() || patch.priority.is_some() || patch.group_id.is_some() || patch.assignee_id.is_some();
+        let staff_fields =
+            patch.subject.is_some() || patch.priority.is_some() || patch.group_id.is_some() || patch.assignee_id.is_some();
         if staff_fields && !p.can(perm::TICKETS_MANAGE) {
             return Err(CoreError::Forbidden("changing subject, priority, group or assignee needs tickets:manage".into()));
         }
         let now = now_ms();
-        let mut change = TicketChange { ticket_id: id, actor_id: Some(p.user.id), now, expect_status: Some(cur.status.clone()), ..TicketChange::default() };
+        let mut change = TicketChange {
+            ticket_id: id,
+            actor_id: Some(p.user.id),
+            now,
+            expect_status: Some(cur.status.clone()),
+            ..TicketChange::default()
+        };
         let mut e = Errors::default();
         if let Some(s) = &patch.subject {
             e.text("subject", s, 200);
@@ -234,16 +236,8 @@ impl Desk {
         if let Some(s) = &patch.priority {
             change.priority = Some(parse_priority(s)?.as_str().to_owned());
         }
-        if let Some(Some(g)) = patch.group_id {
-            if let Err(CoreError::Validation(v)) = self.check_group(p, g).await {
-                e.0.extend(v);
-            }
-        }
-        if let Some(Some(a)) = patch.assignee_id {
-            if let Err(CoreError::Validation(v)) = self.check_assignee(p, "assignee_id", a).await {
-                e.0.extend(v);
-            }
-        }
+        self.check_group(p, patch.group_id.flatten(), &mut e).await?;
+        self.check_assignee(p, patch.assignee_id.flatten(), &mut e).await?;
         e.finish()?;
         change.group_id = patch.group_id;
         change.assignee_id = patch.assignee_id;

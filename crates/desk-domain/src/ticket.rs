@@ -220,7 +220,10 @@ mod tests {
         let e = Resolved.check(New, Staff).unwrap_err();
         assert_eq!(e.allowed, vec![Open, Closed]);
         assert_eq!(e.to_string(), "cannot move a ticket from resolved to new; allowed: open, closed");
-        assert_eq!(Closed.check(Open, Customer).unwrap_err().to_string(), "cannot move a ticket from closed to open; allowed: none");
+        assert_eq!(
+            Closed.check(Open, Customer).unwrap_err().to_string(),
+            "cannot move a ticket from closed to open; allowed: none"
+        );
     }
 
     #[test]

@@ -174,20 +174,35 @@ pub trait Store: Send + Sync + 'static {
     async fn list_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, query: &TicketQuery) -> StoreResult<Vec<TicketRecord>>;
     /// Applies a change (and optional comment) atomically, recording history; refuses with
     /// `Conflict` if the status is no longer `expect_status`.
-    async fn change_ticket(&self, ctx: &TenantCtx, scope: &TicketScope, change: TicketChange) -> StoreResult<(TicketRecord, Option<CommentRecord>)>;
+    async fn change_ticket(
+        &self,
+        ctx: &TenantCtx,
+        scope: &TicketScope,
+        change: TicketChange,
+    ) -> StoreResult<(TicketRecord, Option<CommentRecord>)>;
     /// Comments of a ticket in order; internal notes only if asked for.
-    async fn list_comments(&self, ctx: &TenantCtx, scope: &TicketScope, ticket_id: Uuid, include_internal: bool) -> StoreResult<Vec<CommentRecord>>;
+    async fn list_comments(
+        &self,
+        ctx: &TenantCtx,
+        scope: &TicketScope,
+        ticket_id: Uuid,
+        include_internal: bool,
+    ) -> StoreResult<Vec<CommentRecord>>;
     /// The ticket's history in order.
-    async fn list_events(&self, ctx: &TenantCtx, scope: &TicketScope, ticket_id: Uuid, include_internal: bool) -> StoreResult<Vec<EventRecord>>;
+    async fn list_events(
+        &self,
+        ctx: &TenantCtx,
+        scope: &TicketScope,
+        ticket_id: Uuid,
+        include_internal: bool,
+    ) -> StoreResult<Vec<EventRecord>>;
 }
 
 /// Opens the store named by `database_url`, or SQLite in `data_dir` when it is `None`,
 /// and applies migrations.
 pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<Arc<dyn Store>> {
     let store: Arc<dyn Store> = match database_url {
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Arc::new(PgStore::connect(url).await?)
-        }
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Arc::new(PgStore::connect(url).await?),
         Some(url) if url.starts_with("sqlite:") => Arc::new(SqliteStore::open_url(url).await?),
         Some(url) => {
             return Err(StoreError::Database(sqlx::Error::Configuration(
@@ -204,7 +219,9 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<Ar
 fn classify(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         match db.kind() {
-            sqlx::error::ErrorKind::UniqueViolation => return StoreError::Conflict(unique_message(db.message())),
+            sqlx::error::ErrorKind::UniqueViolation => {
+                return StoreError::Conflict(unique_message(db.message()));
+            }
             sqlx::error::ErrorKind::ForeignKeyViolation => {
                 return StoreError::InvalidReference("a referenced record does not exist".into());
             }
@@ -231,13 +248,24 @@ fn unique_message(raw: &str) -> String {
     "this record already exists".into()
 }
 
+/// The role the PostgreSQL backend runs its queries as when connected as a superuser.
+pub fn postgres_app_role() -> &'static str {
+    postgres::APP_ROLE
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn unique_messages_name_the_thing() {
-        assert_eq!(unique_message("UNIQUE constraint failed: users.tenant_id, users.email"), "a user with this email already exists");
-        assert_eq!(unique_message("duplicate key value violates unique constraint \"tenants_slug_key\""), "a tenant with this slug already exists");
+        assert_eq!(
+            unique_message("UNIQUE constraint failed: users.tenant_id, users.email"),
+            "a user with this email already exists"
+        );
+        assert_eq!(
+            unique_message("duplicate key value violates unique constraint \"tenants_slug_key\""),
+            "a tenant with this slug already exists"
+        );
     }
 }

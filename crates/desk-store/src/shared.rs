@@ -22,6 +22,18 @@ pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator 
     }
 }
 
+/// A history entry to write.
+pub(crate) struct NewEvent<'a> {
+    pub ticket_id: uuid::Uuid,
+    pub actor_id: Option<uuid::Uuid>,
+    pub at: i64,
+    pub kind: &'a str,
+    pub field: Option<&'a str>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub internal: bool,
+}
+
 macro_rules! user_select {
     () => {
         "select u.id, u.email, u.name, r.name as role, r.staff, u.company_id, u.active, u.created_at \
@@ -159,30 +171,21 @@ macro_rules! portable_store {
                 .collect())
         }
 
-        async fn insert_event(
-            tx: &mut Tx,
-            ctx: &TenantCtx,
-            ticket_id: Uuid,
-            actor: Option<Uuid>,
-            at: i64,
-            kind: &str,
-            change: (Option<&str>, Option<String>, Option<String>),
-            internal: bool,
-        ) -> StoreResult<()> {
+        async fn insert_event(tx: &mut Tx, ctx: &TenantCtx, e: crate::shared::NewEvent<'_>) -> StoreResult<()> {
             sqlx::query(
                 "insert into ticket_events (tenant_id, id, ticket_id, actor_id, at, kind, field, old_value, new_value, internal) \
                  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(ctx.tenant_id())
             .bind(Uuid::now_v7())
-            .bind(ticket_id)
-            .bind(actor)
-            .bind(at)
-            .bind(kind)
-            .bind(change.0)
-            .bind(change.1)
-            .bind(change.2)
-            .bind(internal)
+            .bind(e.ticket_id)
+            .bind(e.actor_id)
+            .bind(e.at)
+            .bind(e.kind)
+            .bind(e.field)
+            .bind(e.old_value)
+            .bind(e.new_value)
+            .bind(e.internal)
             .execute(&mut **tx)
             .await?;
             Ok(())
@@ -549,7 +552,17 @@ macro_rules! portable_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(classify)?;
-                insert_event(&mut tx, ctx, id, Some(new.created_by), now, "created", (Some("status"), None, Some(new.status.clone())), false).await?;
+                insert_event(&mut tx, ctx, crate::shared::NewEvent {
+                    ticket_id: id,
+                    actor_id: Some(new.created_by),
+                    at: now,
+                    kind: "created",
+                    field: Some("status"),
+                    old_value: None,
+                    new_value: Some(new.status.clone()),
+                    internal: false,
+                })
+                .await?;
                 let ticket = select_ticket(&mut tx, ctx, &TicketScope::All, id, false).await?;
                 tx.commit().await?;
                 Ok(ticket)
@@ -635,7 +648,17 @@ macro_rules! portable_store {
                 qb.push(" where tenant_id = ").push_bind(ctx.tenant_id()).push(" and id = ").push_bind(cur.id);
                 qb.build().execute(&mut *tx).await.map_err(classify)?;
                 for (field, old, new) in diffs {
-                    insert_event(&mut tx, ctx, cur.id, change.actor_id, change.now, "field", (Some(field), old, new), false).await?;
+                    insert_event(&mut tx, ctx, crate::shared::NewEvent {
+                        ticket_id: cur.id,
+                        actor_id: change.actor_id,
+                        at: change.now,
+                        kind: "field",
+                        field: Some(field),
+                        old_value: old,
+                        new_value: new,
+                        internal: false,
+                    })
+                    .await?;
                 }
                 let mut comment = None;
                 if let Some(c) = change.comment {
@@ -662,7 +685,17 @@ macro_rules! portable_store {
                     .await
                     .map_err(classify)?;
                     let kind = if record.internal { "note" } else { "reply" };
-                    insert_event(&mut tx, ctx, cur.id, Some(record.author_id), change.now, kind, (None, None, Some(record.id.to_string())), record.internal).await?;
+                    insert_event(&mut tx, ctx, crate::shared::NewEvent {
+                        ticket_id: cur.id,
+                        actor_id: Some(record.author_id),
+                        at: change.now,
+                        kind,
+                        field: None,
+                        old_value: None,
+                        new_value: Some(record.id.to_string()),
+                        internal: record.internal,
+                    })
+                    .await?;
                     comment = Some(record);
                 }
                 let ticket = select_ticket(&mut tx, ctx, &TicketScope::All, cur.id, false).await?;

@@ -308,7 +308,14 @@ pub struct Comment {
 
 impl From<CommentRecord> for Comment {
     fn from(c: CommentRecord) -> Self {
-        Self { id: c.id, ticket_id: c.ticket_id, author_id: c.author_id, body: c.body, internal: c.internal, created_at: rfc3339(c.created_at) }
+        Self {
+            id: c.id,
+            ticket_id: c.ticket_id,
+            author_id: c.author_id,
+            body: c.body,
+            internal: c.internal,
+            created_at: rfc3339(c.created_at),
+        }
     }
 }
 
@@ -336,7 +343,15 @@ pub struct HistoryEntry {
 
 impl From<EventRecord> for HistoryEntry {
     fn from(e: EventRecord) -> Self {
-        Self { id: e.id, at: rfc3339(e.at), actor_id: e.actor_id, kind: e.kind, field: e.field, old_value: e.old_value, new_value: e.new_value }
+        Self {
+            id: e.id,
+            at: rfc3339(e.at),
+            actor_id: e.actor_id,
+            kind: e.kind,
+            field: e.field,
+            old_value: e.old_value,
+            new_value: e.new_value,
+        }
     }
 }
 

@@ -61,12 +61,17 @@ pub fn app(desk: Desk) -> Router {
 /// axum answers a wrong method with an empty 405; give it our error body.
 async fn json_for_bare_errors(res: Response) -> Response {
     if res.status() == StatusCode::METHOD_NOT_ALLOWED && !res.headers().contains_key(axum::http::header::CONTENT_TYPE) {
-        return AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this path does not take that method").into_response();
+        return AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this path does not take that method")
+            .into_response();
     }
     res
 }
 
 /// Serves the application on a bound listener until `shutdown` resolves.
-pub async fn serve(listener: tokio::net::TcpListener, desk: Desk, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    desk: Desk,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(listener, app(desk)).with_graceful_shutdown(shutdown).await
 }

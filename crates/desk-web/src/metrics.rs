@@ -46,9 +46,17 @@ impl Metrics {
              # TYPE customerdesk_http_request_duration_seconds_sum counter\n",
         );
         for ((m, p, s), v) in series.iter() {
-            let _ = writeln!(out, "customerdesk_http_request_duration_seconds_sum{{method=\"{m}\",path=\"{p}\",status=\"{s}\"}} {:.6}", v.seconds);
+            let _ = writeln!(
+                out,
+                "customerdesk_http_request_duration_seconds_sum{{method=\"{m}\",path=\"{p}\",status=\"{s}\"}} {:.6}",
+                v.seconds
+            );
         }
-        let _ = writeln!(out, "# TYPE customerdesk_build_info gauge\ncustomerdesk_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
+        let _ = writeln!(
+            out,
+            "# TYPE customerdesk_build_info gauge\ncustomerdesk_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
         out
     }
 }

@@ -32,11 +32,13 @@ pub fn document(routes: &[RouteDef]) -> Value {
             responses.insert("403".into(), err(&format!("the role lacks {p}")));
         }
         if r.resource.is_some() {
-            op["parameters"] = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]);
+            op["parameters"] =
+                json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]);
             responses.insert("404".into(), err("no such record in the caller's tenant"));
         }
         if let Some(f) = r.request {
-            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": f(&mut g), "example": r.example}}});
+            op["requestBody"] =
+                json!({"required": true, "content": {"application/json": {"schema": f(&mut g), "example": r.example}}});
             responses.insert("422".into(), err("invalid input; fields names them"));
         }
         op["responses"] = Value::Object(responses);

@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::api::{auth, directory, ops, tickets};
 use crate::dto::{
-    AddMember, ChangePassword, Company, CreateComment, CreateCompany, CreateGroup, CreateTicket, CreateUser, Group, HistoryEntry,
-    Items, LoginRequest, LoginResponse, Me, PatchTicket, Role, Ticket, TicketPage, UpdateRole, User, Comment,
+    AddMember, ChangePassword, Comment, Company, CreateComment, CreateCompany, CreateGroup, CreateTicket, CreateUser, Group,
+    HistoryEntry, Items, LoginRequest, LoginResponse, Me, PatchTicket, Role, Ticket, TicketPage, UpdateRole, User,
 };
 use crate::error::AppError;
 use crate::extract::bearer;
@@ -55,8 +55,14 @@ pub struct RouteDef {
 }
 
 impl RouteDef {
-    fn new(method: Method, path: &'static str, handler: MethodRouter<AppState>, summary: &'static str, tag: &'static str) -> Self {
-        let resource = path.contains("{id}").then(|| match tag {
+    fn new(
+        method: Method,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+        summary: &'static str,
+        tag: &'static str,
+    ) -> Self {
+        let resource = path.contains("{id}").then_some(match tag {
             "tickets" => "ticket",
             "users" => "user",
             "companies" => "company",
@@ -64,7 +70,18 @@ impl RouteDef {
             "roles" => "role",
             _ => "unknown",
         });
-        Self { method, path, permission: None, summary, tag, resource, request: None, response: (200, None), example: None, handler }
+        Self {
+            method,
+            path,
+            permission: None,
+            summary,
+            tag,
+            resource,
+            request: None,
+            response: (200, None),
+            example: None,
+            handler,
+        }
     }
 
     fn perm(mut self, p: Permission) -> Self {
@@ -100,7 +117,9 @@ impl RouteDef {
 /// Authenticates the bearer token, checks the route's permission, and hands the principal to
 /// the handler. 401 without a valid token; 403 when the role lacks the permission.
 async fn guard(State((state, permission)): State<(AppState, Permission)>, mut req: Request, next: Next) -> Response {
-    let Some(token) = bearer(req.headers()) else { return AppError::from(CoreError::Unauthorized).into_response() };
+    let Some(token) = bearer(req.headers()) else {
+        return AppError::from(CoreError::Unauthorized).into_response();
+    };
     let principal = match state.desk.authenticate(token).await {
         Ok(p) => p,
         Err(e) => return AppError::from(e).into_response(),
@@ -125,8 +144,12 @@ pub fn routes() -> Vec<RouteDef> {
         RouteDef::new(M::POST, "/api/v1/auth/login", post(auth::login), "Sign in; returns a bearer token", "auth")
             .req::<LoginRequest>(json!({"tenant": "acme", "email": "admin@acme.example", "password": "correct-horse-battery-9"}))
             .res::<LoginResponse>(200),
-        RouteDef::new(M::POST, "/api/v1/auth/logout", post(auth::logout), "Revoke this token", "auth").perm(perm::PROFILE_READ).no_content(),
-        RouteDef::new(M::GET, "/api/v1/me", get(auth::me), "The caller and their permissions", "auth").perm(perm::PROFILE_READ).res::<Me>(200),
+        RouteDef::new(M::POST, "/api/v1/auth/logout", post(auth::logout), "Revoke this token", "auth")
+            .perm(perm::PROFILE_READ)
+            .no_content(),
+        RouteDef::new(M::GET, "/api/v1/me", get(auth::me), "The caller and their permissions", "auth")
+            .perm(perm::PROFILE_READ)
+            .res::<Me>(200),
         RouteDef::new(M::POST, "/api/v1/me/password", post(auth::change_password), "Change one's password", "auth")
             .perm(perm::PROFILE_READ)
             .req::<ChangePassword>(json!({"current_password": "wrong-password-000", "new_password": "another-long-password"}))
@@ -140,10 +163,16 @@ pub fn routes() -> Vec<RouteDef> {
             .res::<Role>(200),
         RouteDef::new(M::POST, "/api/v1/users", post(directory::create_user), "Create a user", "users")
             .perm(perm::USERS_MANAGE)
-            .req::<CreateUser>(json!({"email": "new.agent@example.com", "name": "New Agent", "role": "agent", "password": "a-long-password-1"}))
+            .req::<CreateUser>(
+                json!({"email": "new.agent@example.com", "name": "New Agent", "role": "agent", "password": "a-long-password-1"}),
+            )
             .res::<User>(201),
-        RouteDef::new(M::GET, "/api/v1/users", get(directory::list_users), "List users", "users").perm(perm::USERS_READ).res::<Items<User>>(200),
-        RouteDef::new(M::GET, "/api/v1/users/{id}", get(directory::get_user), "One user", "users").perm(perm::USERS_READ).res::<User>(200),
+        RouteDef::new(M::GET, "/api/v1/users", get(directory::list_users), "List users", "users")
+            .perm(perm::USERS_READ)
+            .res::<Items<User>>(200),
+        RouteDef::new(M::GET, "/api/v1/users/{id}", get(directory::get_user), "One user", "users")
+            .perm(perm::USERS_READ)
+            .res::<User>(200),
         RouteDef::new(M::POST, "/api/v1/companies", post(directory::create_company), "Create a customer company", "companies")
             .perm(perm::COMPANIES_MANAGE)
             .req::<CreateCompany>(json!({"name": "Initech", "domain": "initech.example"}))
@@ -158,28 +187,42 @@ pub fn routes() -> Vec<RouteDef> {
             .perm(perm::GROUPS_MANAGE)
             .req::<CreateGroup>(json!({"name": "Second line"}))
             .res::<Group>(201),
-        RouteDef::new(M::GET, "/api/v1/groups", get(directory::list_groups), "List groups", "groups").perm(perm::GROUPS_READ).res::<Items<Group>>(200),
-        RouteDef::new(M::GET, "/api/v1/groups/{id}", get(directory::get_group), "One group", "groups").perm(perm::GROUPS_READ).res::<Group>(200),
+        RouteDef::new(M::GET, "/api/v1/groups", get(directory::list_groups), "List groups", "groups")
+            .perm(perm::GROUPS_READ)
+            .res::<Items<Group>>(200),
+        RouteDef::new(M::GET, "/api/v1/groups/{id}", get(directory::get_group), "One group", "groups")
+            .perm(perm::GROUPS_READ)
+            .res::<Group>(200),
         RouteDef::new(M::POST, "/api/v1/groups/{id}/members", post(directory::add_member), "Add an agent to a group", "groups")
             .perm(perm::GROUPS_MANAGE)
             .req::<AddMember>(json!({"user_id": "{user_id}"}))
             .res::<Group>(200),
         RouteDef::new(M::POST, "/api/v1/tickets", post(tickets::create), "Open a ticket", "tickets")
             .perm(perm::TICKETS_CREATE)
-            .req::<CreateTicket>(json!({"subject": "Printer offline", "description": "The label printer shows error E-42.", "priority": "high"}))
+            .req::<CreateTicket>(
+                json!({"subject": "Printer offline", "description": "The label printer shows error E-42.", "priority": "high"}),
+            )
             .res::<Ticket>(201),
         RouteDef::new(M::GET, "/api/v1/tickets", get(tickets::list), "List tickets the caller may see", "tickets")
             .perm(perm::TICKETS_READ)
             .res::<TicketPage>(200),
-        RouteDef::new(M::GET, "/api/v1/tickets/{id}", get(tickets::get), "One ticket", "tickets").perm(perm::TICKETS_READ).res::<Ticket>(200),
+        RouteDef::new(M::GET, "/api/v1/tickets/{id}", get(tickets::get), "One ticket", "tickets")
+            .perm(perm::TICKETS_READ)
+            .res::<Ticket>(200),
         RouteDef::new(M::PATCH, "/api/v1/tickets/{id}", patch(tickets::update), "Change a ticket's fields or status", "tickets")
             .perm(perm::TICKETS_UPDATE)
             .req::<PatchTicket>(json!({"status": "resolved"}))
             .res::<Ticket>(200),
-        RouteDef::new(M::POST, "/api/v1/tickets/{id}/comments", post(tickets::comment), "Reply or add an internal note", "tickets")
-            .perm(perm::TICKETS_COMMENT)
-            .req::<CreateComment>(json!({"body": "Could you send a photo of the display?", "internal": false}))
-            .res::<Comment>(201),
+        RouteDef::new(
+            M::POST,
+            "/api/v1/tickets/{id}/comments",
+            post(tickets::comment),
+            "Reply or add an internal note",
+            "tickets",
+        )
+        .perm(perm::TICKETS_COMMENT)
+        .req::<CreateComment>(json!({"body": "Could you send a photo of the display?", "internal": false}))
+        .res::<Comment>(201),
         RouteDef::new(M::GET, "/api/v1/tickets/{id}/comments", get(tickets::comments), "The conversation", "tickets")
             .perm(perm::TICKETS_READ)
             .res::<Items<Comment>>(200),

@@ -154,7 +154,9 @@ impl TestServer {
     }
 
     pub async fn login(&self, tenant: &str, email: &str, password: &str) -> String {
-        let (s, b) = self.call("POST", "/api/v1/auth/login", None, Some(&json!({"tenant": tenant, "email": email, "password": password}))).await;
+        let (s, b) = self
+            .call("POST", "/api/v1/auth/login", None, Some(&json!({"tenant": tenant, "email": email, "password": password})))
+            .await;
         assert_eq!(s, 200, "login {email}@{tenant}: {b}");
         b["token"].as_str().expect("token").to_owned()
     }
@@ -226,7 +228,13 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
     let mut emails = HashMap::new();
     emails.insert("admin", format!("admin@{slug}.example"));
     let mut user_ids = HashMap::new();
-    for (role, company) in [("supervisor", None), ("agent", None), ("company_admin", Some(&c1)), ("customer", Some(&c1)), ("other_customer", Some(&c2))] {
+    for (role, company) in [
+        ("supervisor", None),
+        ("agent", None),
+        ("company_admin", Some(&c1)),
+        ("customer", Some(&c1)),
+        ("other_customer", Some(&c2)),
+    ] {
         let email = format!("{role}@{slug}.example");
         let real_role = if role == "other_customer" { "customer" } else { role };
         let mut body = json!({"email": email, "name": role, "role": real_role, "password": PASSWORD});
@@ -244,15 +252,24 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
     let other = s.login(slug, &emails["other_customer"], PASSWORD).await;
     let cadmin = s.login(slug, &emails["company_admin"], PASSWORD).await;
     let agent = s.login(slug, &emails["agent"], PASSWORD).await;
-    let t1 = ok(s.post("/api/v1/tickets", &customer, json!({"subject": "Printer jams", "description": "Tray 2 jams"})).await, "t1");
+    let t1 =
+        ok(s.post("/api/v1/tickets", &customer, json!({"subject": "Printer jams", "description": "Tray 2 jams"})).await, "t1");
     let t2 = ok(s.post("/api/v1/tickets", &other, json!({"subject": "Globex VPN down", "description": "since 9am"})).await, "t2");
-    let t3 = ok(s.post("/api/v1/tickets", &cadmin, json!({"subject": "Acme licences", "description": "need 5 more"})).await, "t3");
+    let t3 =
+        ok(s.post("/api/v1/tickets", &cadmin, json!({"subject": "Acme licences", "description": "need 5 more"})).await, "t3");
     let t1id = t1["id"].as_str().expect("id").to_owned();
     let internal_note = format!("INTERNAL-{}", Uuid::now_v7().simple());
-    ok(s.post(&format!("/api/v1/tickets/{t1id}/comments"), &agent, json!({"body": "Which tray?", "internal": false})).await, "reply");
-    ok(s.post(&format!("/api/v1/tickets/{t1id}/comments"), &agent, json!({"body": internal_note, "internal": true})).await, "note");
+    ok(
+        s.post(&format!("/api/v1/tickets/{t1id}/comments"), &agent, json!({"body": "Which tray?", "internal": false})).await,
+        "reply",
+    );
+    ok(
+        s.post(&format!("/api/v1/tickets/{t1id}/comments"), &agent, json!({"body": internal_note, "internal": true})).await,
+        "note",
+    );
     let (_, roles) = s.get("/api/v1/roles", &admin).await;
-    let customer_role = roles["items"].as_array().expect("roles").iter().find(|r| r["name"] == "customer").expect("customer role");
+    let customer_role =
+        roles["items"].as_array().expect("roles").iter().find(|r| r["name"] == "customer").expect("customer role");
     let mut ids = HashMap::new();
     ids.insert("ticket", t1id.clone());
     ids.insert("user", user_ids["customer"].clone());

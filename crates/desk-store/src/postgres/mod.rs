@@ -30,7 +30,7 @@ impl PgStore {
         let app_role = migrate_as_owner(&options).await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(60))
+            .acquire_timeout(Duration::from_mins(1))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if let Some(role) = app_role {
@@ -56,10 +56,7 @@ impl PgStore {
 
     async fn read_tx(&self, ctx: &TenantCtx) -> StoreResult<Tx> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("select set_config('app.tenant_id', $1, true)")
-            .bind(ctx.tenant_id().to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("select set_config('app.tenant_id', $1, true)").bind(ctx.tenant_id().to_string()).execute(&mut *tx).await?;
         Ok(tx)
     }
 
@@ -91,11 +88,13 @@ async fn ensure_app_role(conn: &mut PgConnection) -> StoreResult<Option<&'static
     if !superuser && !bypass {
         return Ok(None);
     }
-    let exists: Option<(i32,)> = sqlx::query_as("select 1 from pg_roles where rolname = $1").bind(APP_ROLE).fetch_optional(&mut *conn).await?;
+    let exists: Option<(i32,)> =
+        sqlx::query_as("select 1 from pg_roles where rolname = $1").bind(APP_ROLE).fetch_optional(&mut *conn).await?;
     if exists.is_none() {
         // Two servers starting at once may race here; the loser's error is harmless.
         if let Err(e) = conn.execute(format!("create role {APP_ROLE} nologin nosuperuser nobypassrls noinherit").as_str()).await {
-            let raced: Option<(i32,)> = sqlx::query_as("select 1 from pg_roles where rolname = $1").bind(APP_ROLE).fetch_optional(&mut *conn).await?;
+            let raced: Option<(i32,)> =
+                sqlx::query_as("select 1 from pg_roles where rolname = $1").bind(APP_ROLE).fetch_optional(&mut *conn).await?;
             if raced.is_none() {
                 return Err(e.into());
             }

@@ -40,14 +40,14 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .acquire_timeout(Duration::from_secs(60))
+            .acquire_timeout(Duration::from_mins(1))
             .connect_with(options.clone())
             .await?;
         let store = Self {
             writer,
             reader: SqlitePoolOptions::new()
                 .max_connections(8)
-                .acquire_timeout(Duration::from_secs(60))
+                .acquire_timeout(Duration::from_mins(1))
                 .connect_with(options.read_only(true))
                 .await?,
         };

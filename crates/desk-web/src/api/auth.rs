@@ -34,7 +34,11 @@ pub async fn me(Auth(p): Auth) -> Json<Me> {
 }
 
 /// Changes the caller's password; every token of theirs is revoked.
-pub async fn change_password(State(s): State<AppState>, Auth(p): Auth, ApiJson(req): ApiJson<ChangePassword>) -> ApiResult<StatusCode> {
+pub async fn change_password(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(req): ApiJson<ChangePassword>,
+) -> ApiResult<StatusCode> {
     s.desk.change_password(&p, &req.current_password, &req.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

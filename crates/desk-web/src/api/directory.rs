@@ -11,13 +11,21 @@ use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery, Auth, IdPath};
 
 /// Creates a user.
-pub async fn create_user(State(s): State<AppState>, Auth(p): Auth, ApiJson(r): ApiJson<CreateUser>) -> ApiResult<(StatusCode, Json<User>)> {
+pub async fn create_user(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(r): ApiJson<CreateUser>,
+) -> ApiResult<(StatusCode, Json<User>)> {
     let input = NewUserInput { email: r.email, name: r.name, role: r.role, password: r.password, company_id: r.company_id };
     Ok((StatusCode::CREATED, Json(s.desk.create_user(&p, input).await?.into())))
 }
 
 /// Lists users.
-pub async fn list_users(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Items<User>>> {
+pub async fn list_users(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Items<User>>> {
     Ok(Json(Items::of(s.desk.list_users(&p, q.page()).await?)))
 }
 
@@ -32,18 +40,31 @@ pub async fn list_roles(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<J
 }
 
 /// Replaces a role's permissions.
-pub async fn update_role(State(s): State<AppState>, Auth(p): Auth, IdPath(id): IdPath, ApiJson(r): ApiJson<UpdateRole>) -> ApiResult<Json<Role>> {
+pub async fn update_role(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<UpdateRole>,
+) -> ApiResult<Json<Role>> {
     Ok(Json(s.desk.set_role_permissions(&p, id, r.permissions).await?.into()))
 }
 
 /// Creates a company.
-pub async fn create_company(State(s): State<AppState>, Auth(p): Auth, ApiJson(r): ApiJson<CreateCompany>) -> ApiResult<(StatusCode, Json<Company>)> {
+pub async fn create_company(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(r): ApiJson<CreateCompany>,
+) -> ApiResult<(StatusCode, Json<Company>)> {
     let input = NewCompanyInput { name: r.name, domain: r.domain };
     Ok((StatusCode::CREATED, Json(s.desk.create_company(&p, input).await?.into())))
 }
 
 /// Lists companies.
-pub async fn list_companies(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Items<Company>>> {
+pub async fn list_companies(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Items<Company>>> {
     Ok(Json(Items::of(s.desk.list_companies(&p, q.page()).await?)))
 }
 
@@ -53,7 +74,11 @@ pub async fn get_company(State(s): State<AppState>, Auth(p): Auth, IdPath(id): I
 }
 
 /// Creates a group.
-pub async fn create_group(State(s): State<AppState>, Auth(p): Auth, ApiJson(r): ApiJson<CreateGroup>) -> ApiResult<(StatusCode, Json<Group>)> {
+pub async fn create_group(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(r): ApiJson<CreateGroup>,
+) -> ApiResult<(StatusCode, Json<Group>)> {
     Ok((StatusCode::CREATED, Json(s.desk.create_group(&p, &r.name).await?.into())))
 }
 
@@ -68,6 +93,11 @@ pub async fn get_group(State(s): State<AppState>, Auth(p): Auth, IdPath(id): IdP
 }
 
 /// Adds an agent to a group.
-pub async fn add_member(State(s): State<AppState>, Auth(p): Auth, IdPath(id): IdPath, ApiJson(r): ApiJson<AddMember>) -> ApiResult<Json<Group>> {
+pub async fn add_member(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<AddMember>,
+) -> ApiResult<Json<Group>> {
     Ok(Json(s.desk.add_group_member(&p, id, r.user_id).await?.into()))
 }

@@ -27,7 +27,8 @@ pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
         desk_store::Backend::Sqlite => "sqlite",
         desk_store::Backend::Postgres => "postgres",
     };
-    let body = Health { status: if database_ok { "ok" } else { "degraded" }, database, database_ok, version: env!("CARGO_PKG_VERSION") };
+    let body =
+        Health { status: if database_ok { "ok" } else { "degraded" }, database, database_ok, version: env!("CARGO_PKG_VERSION") };
     (if database_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
 }
 

@@ -13,6 +13,9 @@ pub enum CoreError {
     /// Signed in, but the role lacks a permission.
     #[error("{0}")]
     Forbidden(String),
+    /// The role has the permission, but a rule about this record refuses the caller.
+    #[error("{0}")]
+    NotAllowed(String),
     /// No such record in the caller's tenant and scope.
     #[error("not found")]
     NotFound,
@@ -25,6 +28,9 @@ pub enum CoreError {
     /// A refused status change.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// A request larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
     /// A failure of ours; the detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

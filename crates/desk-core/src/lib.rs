@@ -1,6 +1,7 @@
 //! CustomerDesk services: the rules applied over the store. Handlers call one method here;
 //! every method takes the caller's [`Principal`] and decides what they may see and do.
 
+mod attachments;
 mod auth;
 mod directory;
 mod error;
@@ -8,11 +9,12 @@ mod tickets;
 
 use std::sync::Arc;
 
+pub use attachments::{MAX_ATTACHMENT_BYTES, Upload};
 pub use auth::{Login, NewTenantInput, TOKEN_TTL_MS, hash_password};
 pub use desk_store::{Principal, Store};
 pub use directory::{NewCompanyInput, NewUserInput};
 pub use error::{CoreError, CoreResult};
-pub use tickets::{CommentInput, TicketInput, TicketListInput, TicketPatchInput};
+pub use tickets::{BULK_MAX, CommentInput, TicketInput, TicketList, TicketListInput, TicketPatchInput};
 
 /// The services, sharing one store.
 #[derive(Clone)]

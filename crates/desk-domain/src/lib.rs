@@ -8,4 +8,4 @@ pub mod validate;
 
 pub use ids::{CommentId, CompanyId, GroupId, RoleId, TenantId, TicketId, UserId};
 pub use permissions::Permission;
-pub use ticket::{Actor, Priority, Status, TransitionError};
+pub use ticket::{Actor, Priority, ResolutionCategory, Sort, Status, TicketType, TransitionError, View, normalize_tag};

@@ -12,6 +12,10 @@ pub const TICKETS_CREATE: Permission = "tickets:create";
 pub const TICKETS_UPDATE: Permission = "tickets:update";
 /// Change any ticket field as staff: subject, priority, group, assignee, requester.
 pub const TICKETS_MANAGE: Permission = "tickets:manage";
+/// Rate one's own resolved ticket.
+pub const TICKETS_RATE: Permission = "tickets:rate";
+/// Upload and download attachments on tickets one can read.
+pub const ATTACHMENTS_WRITE: Permission = "attachments:write";
 /// Reply on tickets one can read.
 pub const TICKETS_COMMENT: Permission = "tickets:comment";
 /// See every ticket of the tenant.
@@ -41,6 +45,8 @@ pub const PROFILE_READ: Permission = "profile:read";
 
 /// Every permission the code knows, for validation of role edits.
 pub const ALL: &[Permission] = &[
+    TICKETS_RATE,
+    ATTACHMENTS_WRITE,
     TICKETS_READ,
     TICKETS_CREATE,
     TICKETS_UPDATE,
@@ -77,6 +83,7 @@ pub struct DefaultRole {
 }
 
 const AGENT: &[Permission] = &[
+    ATTACHMENTS_WRITE,
     TICKETS_READ,
     TICKETS_CREATE,
     TICKETS_UPDATE,
@@ -90,7 +97,8 @@ const AGENT: &[Permission] = &[
     PROFILE_READ,
 ];
 
-const CUSTOMER: &[Permission] = &[TICKETS_READ, TICKETS_CREATE, TICKETS_UPDATE, TICKETS_COMMENT, PROFILE_READ];
+const CUSTOMER: &[Permission] =
+    &[TICKETS_RATE, ATTACHMENTS_WRITE, TICKETS_READ, TICKETS_CREATE, TICKETS_UPDATE, TICKETS_COMMENT, PROFILE_READ];
 
 /// The roles of SPEC §1, seeded per tenant; tenant admins may edit them afterwards.
 pub const DEFAULT_ROLES: &[DefaultRole] = &[
@@ -99,6 +107,7 @@ pub const DEFAULT_ROLES: &[DefaultRole] = &[
         name: "supervisor",
         staff: true,
         permissions: &[
+            ATTACHMENTS_WRITE,
             TICKETS_READ,
             TICKETS_CREATE,
             TICKETS_UPDATE,
@@ -119,7 +128,16 @@ pub const DEFAULT_ROLES: &[DefaultRole] = &[
     DefaultRole {
         name: "company_admin",
         staff: false,
-        permissions: &[TICKETS_READ, TICKETS_CREATE, TICKETS_UPDATE, TICKETS_COMMENT, TICKETS_SCOPE_COMPANY, PROFILE_READ],
+        permissions: &[
+            TICKETS_RATE,
+            ATTACHMENTS_WRITE,
+            TICKETS_READ,
+            TICKETS_CREATE,
+            TICKETS_UPDATE,
+            TICKETS_COMMENT,
+            TICKETS_SCOPE_COMPANY,
+            PROFILE_READ,
+        ],
     },
     DefaultRole { name: "customer", staff: false, permissions: CUSTOMER },
 ];

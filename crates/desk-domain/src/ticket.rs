@@ -26,6 +26,57 @@ pub enum Priority {
     Critical,
 }
 
+/// What kind of request a ticket is (seed 003's case types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketType {
+    Problem,
+    Question,
+    Incident,
+    FeatureRequest,
+    Training,
+    Maintenance,
+    Other,
+}
+
+/// How a ticket was resolved (seed 003's resolution categories).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolutionCategory {
+    TechnicalSupport,
+    ProductGuidance,
+    ConfigurationChange,
+    BugFix,
+    ProductUpdate,
+    Training,
+    NoFixNeeded,
+    Other,
+}
+
+/// The named lists of tickets (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    All,
+    Mine,
+    Unassigned,
+    Open,
+    HighPriority,
+    Escalated,
+    Waiting,
+    RecentlyClosed,
+}
+
+/// Orders of ticket lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    Newest,
+    Oldest,
+    Updated,
+    Priority,
+}
+
 macro_rules! wire_names {
     ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
         impl $ty {
@@ -63,6 +114,61 @@ wire_names!(Status {
 });
 
 wire_names!(Priority { Low => "low", Medium => "medium", High => "high", Critical => "critical" });
+
+wire_names!(TicketType {
+    Problem => "problem",
+    Question => "question",
+    Incident => "incident",
+    FeatureRequest => "feature_request",
+    Training => "training",
+    Maintenance => "maintenance",
+    Other => "other",
+});
+
+wire_names!(ResolutionCategory {
+    TechnicalSupport => "technical_support",
+    ProductGuidance => "product_guidance",
+    ConfigurationChange => "configuration_change",
+    BugFix => "bug_fix",
+    ProductUpdate => "product_update",
+    Training => "training",
+    NoFixNeeded => "no_fix_needed",
+    Other => "other",
+});
+
+wire_names!(View {
+    All => "all",
+    Mine => "mine",
+    Unassigned => "unassigned",
+    Open => "open",
+    HighPriority => "high_priority",
+    Escalated => "escalated",
+    Waiting => "waiting",
+    RecentlyClosed => "recently_closed",
+});
+
+wire_names!(Sort { Newest => "newest", Oldest => "oldest", Updated => "updated", Priority => "priority" });
+
+impl Priority {
+    /// Rank for sorting: critical highest.
+    pub fn rank(self) -> i64 {
+        match self {
+            Priority::Low => 1,
+            Priority::Medium => 2,
+            Priority::High => 3,
+            Priority::Critical => 4,
+        }
+    }
+}
+
+/// Normalises a tag: trimmed, lowercase, inner spaces as dashes; `None` if empty, too long, or
+/// holding anything but letters, digits, `-`, `_`, `.`.
+pub fn normalize_tag(raw: &str) -> Option<String> {
+    let tag: String = raw.trim().to_lowercase().split_whitespace().collect::<Vec<_>>().join("-");
+    let ok =
+        !tag.is_empty() && tag.chars().count() <= 40 && tag.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    ok.then_some(tag)
+}
 
 /// Who is moving a ticket: staff (agents, supervisors, admins), the ticket's customer side, or the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +330,19 @@ mod tests {
             Closed.check(Open, Customer).unwrap_err().to_string(),
             "cannot move a ticket from closed to open; allowed: none"
         );
+    }
+
+    #[test]
+    fn tags_normalise() {
+        for (raw, want) in [
+            ("VPN", Some("vpn")),
+            ("  Printer Jam ", Some("printer-jam")),
+            ("a,b", None),
+            ("", None),
+            ("x".repeat(41).as_str(), None),
+        ] {
+            assert_eq!(normalize_tag(raw).as_deref(), want, "{raw}");
+        }
     }
 
     #[test]

@@ -170,8 +170,35 @@ pub trait Store: Send + Sync + 'static {
     async fn create_ticket(&self, ctx: &TenantCtx, new: NewTicket, now: i64) -> StoreResult<TicketRecord>;
     /// One ticket, if the scope lets the caller see it.
     async fn get_ticket(&self, ctx: &TenantCtx, scope: &TicketScope, id: Uuid) -> StoreResult<TicketRecord>;
-    /// Tickets in the scope matching the query, newest number first, keyset-paginated.
+    /// Tickets in the scope matching the query, in its order, keyset-paginated.
     async fn list_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, query: &TicketQuery) -> StoreResult<Vec<TicketRecord>>;
+    /// Tickets in the scope whose subject, description or public replies hold all the words,
+    /// best match first, with a highlighted snippet.
+    async fn search_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, search: &TicketSearch) -> StoreResult<Vec<SearchHit>>;
+    /// Stores a file on a ticket the scope lets the caller see.
+    async fn add_attachment(
+        &self,
+        ctx: &TenantCtx,
+        scope: &TicketScope,
+        new: NewAttachment,
+        now: i64,
+    ) -> StoreResult<AttachmentRecord>;
+    /// A ticket's attachments; internal ones only if asked for.
+    async fn list_attachments(
+        &self,
+        ctx: &TenantCtx,
+        scope: &TicketScope,
+        ticket_id: Uuid,
+        include_internal: bool,
+    ) -> StoreResult<Vec<AttachmentRecord>>;
+    /// One attachment with its bytes, if its ticket is in scope (and it is public, unless asked for internal ones).
+    async fn get_attachment(
+        &self,
+        ctx: &TenantCtx,
+        scope: &TicketScope,
+        id: Uuid,
+        include_internal: bool,
+    ) -> StoreResult<(AttachmentRecord, Vec<u8>)>;
     /// Applies a change (and optional comment) atomically, recording history; refuses with
     /// `Conflict` if the status is no longer `expect_status`.
     async fn change_ticket(

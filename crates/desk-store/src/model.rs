@@ -125,7 +125,45 @@ pub struct TicketRecord {
     pub first_response_at: Option<i64>,
     pub resolved_at: Option<i64>,
     pub closed_at: Option<i64>,
+    pub ticket_type: String,
+    /// Space-separated normalised tags, with a space at each end.
+    pub tags: String,
+    pub resolution: Option<String>,
+    pub root_cause: Option<String>,
+    pub resolution_category: Option<String>,
+    pub duplicate_of: Option<Uuid>,
+    pub satisfaction_score: Option<i64>,
+    pub satisfaction_comment: Option<String>,
+    pub rated_at: Option<i64>,
 }
+
+impl TicketRecord {
+    /// The tags as a list.
+    pub fn tag_list(&self) -> Vec<String> {
+        self.tags.split_whitespace().map(str::to_owned).collect()
+    }
+}
+
+/// Stores tags as ` a b c `, so `like '% a %'` finds exactly one tag.
+pub fn tags_column(tags: &[String]) -> String {
+    if tags.is_empty() { " ".to_owned() } else { format!(" {} ", tags.join(" ")) }
+}
+
+/// A ticket found by full-text search.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SearchHit {
+    #[sqlx(flatten)]
+    pub ticket: TicketRecord,
+    /// A passage with matches between U+E000 and U+E001.
+    pub snippet: String,
+    /// Higher is better.
+    pub score: f64,
+}
+
+/// Opens a highlighted match in a snippet.
+pub const MARK_START: char = '\u{e000}';
+/// Closes a highlighted match in a snippet.
+pub const MARK_END: char = '\u{e001}';
 
 /// Input for a new ticket.
 #[derive(Debug, Clone)]
@@ -140,6 +178,8 @@ pub struct NewTicket {
     pub assignee_id: Option<Uuid>,
     pub channel: String,
     pub created_by: Uuid,
+    pub ticket_type: String,
+    pub tags: Vec<String>,
 }
 
 /// Which tickets a caller may see, applied inside every ticket query.
@@ -153,21 +193,52 @@ pub enum TicketScope {
     Requester(Uuid),
 }
 
-/// Filters and keyset cursor for ticket lists.
+/// Orders of ticket lists; each has a keyset cursor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TicketOrder {
+    /// Highest number first.
+    #[default]
+    Newest,
+    /// Lowest number first.
+    Oldest,
+    /// Most recently updated first.
+    Updated,
+    /// Highest priority first, then newest.
+    Priority,
+}
+
+/// Where the previous page ended: the sort value (unused for number orders) and the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketCursor {
+    pub value: i64,
+    pub number: i64,
+}
+
+/// Filters, order and keyset cursor for ticket lists. Empty lists mean "any".
 #[derive(Debug, Clone, Default)]
 pub struct TicketQuery {
-    pub status: Option<String>,
-    pub priority: Option<String>,
+    pub statuses: Vec<String>,
+    pub priorities: Vec<String>,
+    pub ticket_type: Option<String>,
+    pub channel: Option<String>,
+    pub tag: Option<String>,
     pub assignee_id: Option<Uuid>,
     pub unassigned: bool,
     pub group_id: Option<Uuid>,
     pub company_id: Option<Uuid>,
     pub requester_id: Option<Uuid>,
-    /// Only tickets whose number is below this (the last number of the previous page).
-    pub before_number: Option<i64>,
-    /// Words that must each appear (case-insensitively) in the subject or description.
-    pub words: Vec<String>,
+    pub updated_since: Option<i64>,
+    pub order: TicketOrder,
+    pub after: Option<TicketCursor>,
     pub limit: i64,
+}
+
+/// Ticket search: the words, the filters of a list, and an offset into the ranking.
+#[derive(Debug, Clone, Default)]
+pub struct TicketSearch {
+    pub words: Vec<String>,
+    pub filter: TicketQuery,
+    pub offset: i64,
 }
 
 /// Offset-free paging for short lists (users, companies).
@@ -193,6 +264,16 @@ pub struct TicketChange {
     pub first_response_at: Option<i64>,
     pub resolved_at: Option<i64>,
     pub closed_at: Option<i64>,
+    /// Reopening clears the resolution and closing times.
+    pub clear_resolved: bool,
+    pub ticket_type: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub resolution: Option<Option<String>>,
+    pub root_cause: Option<Option<String>>,
+    pub resolution_category: Option<Option<String>>,
+    pub duplicate_of: Option<Option<Uuid>>,
+    /// A satisfaction rating: refused with `Conflict` if the ticket was already rated.
+    pub rating: Option<(i64, Option<String>)>,
     pub comment: Option<NewComment>,
 }
 
@@ -227,4 +308,32 @@ pub struct EventRecord {
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub internal: bool,
+}
+
+/// A file attached to a ticket (and possibly to one of its comments).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttachmentRecord {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub comment_id: Option<Uuid>,
+    pub uploader_id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub internal: bool,
+    pub created_at: i64,
+}
+
+/// A file to attach.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub ticket_id: Uuid,
+    pub comment_id: Option<Uuid>,
+    pub uploader_id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub internal: bool,
+    pub data: Vec<u8>,
 }

@@ -45,11 +45,19 @@ macro_rules! ticket_select {
     () => {
         "select t.id, t.number, t.subject, t.description, t.status, t.priority, t.requester_id, \
          t.company_id, t.group_id, t.assignee_id, t.channel, t.created_by, t.created_at, t.updated_at, \
-         t.first_response_at, t.resolved_at, t.closed_at from tickets t "
+         t.first_response_at, t.resolved_at, t.closed_at, t.ticket_type, t.tags, t.resolution, t.root_cause, \
+         t.resolution_category, t.duplicate_of, t.satisfaction_score, t.satisfaction_comment, t.rated_at "
     };
 }
 
-pub(crate) use {ticket_select, user_select};
+macro_rules! attachment_select {
+    () => {
+        "select a.id, a.ticket_id, a.comment_id, a.uploader_id, a.filename, a.content_type, a.size, a.sha256, a.internal, a.created_at \
+         from attachments a "
+    };
+}
+
+pub(crate) use {attachment_select, ticket_select, user_select};
 
 /// Implements [`crate::Store`] for a backend type over its driver.
 macro_rules! portable_store {
@@ -57,7 +65,7 @@ macro_rules! portable_store {
         use sqlx::QueryBuilder;
         use uuid::Uuid;
 
-        use crate::shared::{ticket_select, user_select};
+        use crate::shared::{attachment_select, ticket_select, user_select};
         use crate::*;
 
         type Tx = sqlx::Transaction<'static, $db>;
@@ -75,8 +83,81 @@ macro_rules! portable_store {
             }
         }
 
+        fn push_filters(qb: &mut QueryBuilder<'_, $db>, q: &TicketQuery) {
+            let list = |qb: &mut QueryBuilder<'_, $db>, column: &str, values: &[String]| {
+                if values.is_empty() {
+                    return;
+                }
+                qb.push(format!(" and {column} in ("));
+                let mut sep = qb.separated(", ");
+                for v in values {
+                    sep.push_bind(v.clone());
+                }
+                qb.push(")");
+            };
+            list(qb, "t.status", &q.statuses);
+            list(qb, "t.priority", &q.priorities);
+            if let Some(v) = &q.ticket_type {
+                qb.push(" and t.ticket_type = ").push_bind(v.clone());
+            }
+            if let Some(v) = &q.channel {
+                qb.push(" and t.channel = ").push_bind(v.clone());
+            }
+            if let Some(v) = &q.tag {
+                qb.push(" and t.tags like ").push_bind(format!("% {v} %"));
+            }
+            if let Some(v) = q.assignee_id {
+                qb.push(" and t.assignee_id = ").push_bind(v);
+            }
+            if q.unassigned {
+                qb.push(" and t.assignee_id is null");
+            }
+            if let Some(v) = q.group_id {
+                qb.push(" and t.group_id = ").push_bind(v);
+            }
+            if let Some(v) = q.company_id {
+                qb.push(" and t.company_id = ").push_bind(v);
+            }
+            if let Some(v) = q.requester_id {
+                qb.push(" and t.requester_id = ").push_bind(v);
+            }
+            if let Some(v) = q.updated_since {
+                qb.push(" and t.updated_at >= ").push_bind(v);
+            }
+        }
+
+        /// Orders by the query's order and continues after its cursor (keyset, never OFFSET).
+        fn push_order(qb: &mut QueryBuilder<'_, $db>, q: &TicketQuery) {
+            const PRIORITY_RANK: &str = "(case t.priority when 'critical' then 4 when 'high' then 3 when 'medium' then 2 else 1 end)";
+            let (key, ascending) = match q.order {
+                TicketOrder::Newest => (None, false),
+                TicketOrder::Oldest => (None, true),
+                TicketOrder::Updated => (Some("t.updated_at"), false),
+                TicketOrder::Priority => (Some(PRIORITY_RANK), false),
+            };
+            if let Some(c) = q.after {
+                let cmp = if ascending { ">" } else { "<" };
+                match key {
+                    None => {
+                        qb.push(format!(" and t.number {cmp} ")).push_bind(c.number);
+                    }
+                    Some(key) => {
+                        qb.push(format!(" and ({key} {cmp} ")).push_bind(c.value);
+                        qb.push(format!(" or ({key} = ")).push_bind(c.value);
+                        qb.push(format!(" and t.number {cmp} ")).push_bind(c.number).push("))");
+                    }
+                }
+            }
+            let dir = if ascending { "asc" } else { "desc" };
+            match key {
+                None => qb.push(format!(" order by t.number {dir}")),
+                Some(key) => qb.push(format!(" order by {key} {dir}, t.number {dir}")),
+            };
+            qb.push(" limit ").push_bind(q.limit);
+        }
+
         async fn select_ticket(tx: &mut Tx, ctx: &TenantCtx, scope: &TicketScope, id: Uuid, lock: bool) -> StoreResult<TicketRecord> {
-            let mut qb = QueryBuilder::<$db>::new(concat!(ticket_select!(), "where t.tenant_id = "));
+            let mut qb = QueryBuilder::<$db>::new(concat!(ticket_select!(), "from tickets t where t.tenant_id = "));
             qb.push_bind(ctx.tenant_id()).push(" and t.id = ").push_bind(id);
             push_scope(&mut qb, scope);
             if lock {
@@ -532,8 +613,8 @@ macro_rules! portable_store {
                 let id = Uuid::now_v7();
                 sqlx::query(
                     "insert into tickets (tenant_id, id, number, subject, description, status, priority, requester_id, \
-                     company_id, group_id, assignee_id, channel, created_by, created_at, updated_at) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+                     company_id, group_id, assignee_id, channel, created_by, created_at, updated_at, ticket_type, tags) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)",
                 )
                 .bind(ctx.tenant_id())
                 .bind(id)
@@ -549,9 +630,12 @@ macro_rules! portable_store {
                 .bind(&new.channel)
                 .bind(new.created_by)
                 .bind(now)
+                .bind(&new.ticket_type)
+                .bind(tags_column(&new.tags))
                 .execute(&mut *tx)
                 .await
                 .map_err(classify)?;
+                Self::index_new_ticket(&mut tx, ctx, id, &new.subject, &new.description).await?;
                 insert_event(&mut tx, ctx, crate::shared::NewEvent {
                     ticket_id: id,
                     actor_id: Some(new.created_by),
@@ -575,40 +659,122 @@ macro_rules! portable_store {
 
             async fn list_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, query: &TicketQuery) -> StoreResult<Vec<TicketRecord>> {
                 let mut tx = self.read_tx(ctx).await?;
-                let mut qb = QueryBuilder::<$db>::new(concat!(ticket_select!(), "where t.tenant_id = "));
+                let mut qb = QueryBuilder::<$db>::new(concat!(ticket_select!(), "from tickets t where t.tenant_id = "));
                 qb.push_bind(ctx.tenant_id());
                 push_scope(&mut qb, scope);
-                if let Some(v) = &query.status {
-                    qb.push(" and t.status = ").push_bind(v.clone());
-                }
-                if let Some(v) = &query.priority {
-                    qb.push(" and t.priority = ").push_bind(v.clone());
-                }
-                if let Some(v) = query.assignee_id {
-                    qb.push(" and t.assignee_id = ").push_bind(v);
-                }
-                if query.unassigned {
-                    qb.push(" and t.assignee_id is null");
-                }
-                if let Some(v) = query.group_id {
-                    qb.push(" and t.group_id = ").push_bind(v);
-                }
-                if let Some(v) = query.company_id {
-                    qb.push(" and t.company_id = ").push_bind(v);
-                }
-                if let Some(v) = query.requester_id {
-                    qb.push(" and t.requester_id = ").push_bind(v);
-                }
-                for word in &query.words {
-                    let pattern = format!("%{}%", word.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-                    qb.push(" and (lower(t.subject) like ").push_bind(pattern.clone()).push(" escape '\\'");
-                    qb.push(" or lower(t.description) like ").push_bind(pattern).push(" escape '\\')");
-                }
-                if let Some(v) = query.before_number {
-                    qb.push(" and t.number < ").push_bind(v);
-                }
-                qb.push(" order by t.number desc limit ").push_bind(query.limit);
+                push_filters(&mut qb, query);
+                push_order(&mut qb, query);
                 Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
+            }
+
+            async fn search_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, search: &TicketSearch) -> StoreResult<Vec<SearchHit>> {
+                let mut tx = self.read_tx(ctx).await?;
+                let mut qb = Self::search_query(ctx, &search.words);
+                push_scope(&mut qb, scope);
+                push_filters(&mut qb, &search.filter);
+                qb.push(" order by score desc, t.number desc limit ").push_bind(search.filter.limit);
+                qb.push(" offset ").push_bind(search.offset);
+                Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
+            }
+
+            async fn add_attachment(&self, ctx: &TenantCtx, scope: &TicketScope, new: NewAttachment, now: i64) -> StoreResult<AttachmentRecord> {
+                let mut tx = self.write_tx(ctx).await?;
+                select_ticket(&mut tx, ctx, scope, new.ticket_id, false).await?;
+                if let Some(comment) = new.comment_id {
+                    let found: Option<(Uuid,)> = sqlx::query_as("select id from ticket_comments where tenant_id = $1 and id = $2 and ticket_id = $3")
+                        .bind(ctx.tenant_id())
+                        .bind(comment)
+                        .bind(new.ticket_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if found.is_none() {
+                        return Err(StoreError::InvalidReference("comment_id names no comment of this ticket".into()));
+                    }
+                }
+                let size = i64::try_from(new.data.len()).unwrap_or(i64::MAX);
+                sqlx::query(
+                    "insert into attachment_blobs (tenant_id, sha256, size, data) values ($1, $2, $3, $4) \
+                     on conflict (tenant_id, sha256) do nothing",
+                )
+                .bind(ctx.tenant_id())
+                .bind(&new.sha256)
+                .bind(size)
+                .bind(&new.data)
+                .execute(&mut *tx)
+                .await?;
+                let record = AttachmentRecord {
+                    id: Uuid::now_v7(),
+                    ticket_id: new.ticket_id,
+                    comment_id: new.comment_id,
+                    uploader_id: new.uploader_id,
+                    filename: new.filename,
+                    content_type: new.content_type,
+                    size,
+                    sha256: new.sha256,
+                    internal: new.internal,
+                    created_at: now,
+                };
+                sqlx::query(
+                    "insert into attachments (tenant_id, id, ticket_id, comment_id, uploader_id, filename, content_type, size, sha256, internal, created_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(ctx.tenant_id())
+                .bind(record.id)
+                .bind(record.ticket_id)
+                .bind(record.comment_id)
+                .bind(record.uploader_id)
+                .bind(&record.filename)
+                .bind(&record.content_type)
+                .bind(record.size)
+                .bind(&record.sha256)
+                .bind(record.internal)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+                insert_event(&mut tx, ctx, crate::shared::NewEvent {
+                    ticket_id: record.ticket_id,
+                    actor_id: Some(record.uploader_id),
+                    at: now,
+                    kind: "attachment",
+                    field: None,
+                    old_value: None,
+                    new_value: Some(record.filename.clone()),
+                    internal: record.internal,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn list_attachments(&self, ctx: &TenantCtx, scope: &TicketScope, ticket_id: Uuid, include_internal: bool) -> StoreResult<Vec<AttachmentRecord>> {
+                let mut tx = self.read_tx(ctx).await?;
+                select_ticket(&mut tx, ctx, scope, ticket_id, false).await?;
+                let mut qb = QueryBuilder::<$db>::new(concat!(attachment_select!(), "where a.tenant_id = "));
+                qb.push_bind(ctx.tenant_id()).push(" and a.ticket_id = ").push_bind(ticket_id);
+                if !include_internal {
+                    qb.push(" and a.internal = ").push_bind(false);
+                }
+                qb.push(" order by a.created_at, a.id");
+                Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
+            }
+
+            async fn get_attachment(&self, ctx: &TenantCtx, scope: &TicketScope, id: Uuid, include_internal: bool) -> StoreResult<(AttachmentRecord, Vec<u8>)> {
+                let mut tx = self.read_tx(ctx).await?;
+                let mut qb = QueryBuilder::<$db>::new(concat!(attachment_select!(), "where a.tenant_id = "));
+                qb.push_bind(ctx.tenant_id()).push(" and a.id = ").push_bind(id);
+                if !include_internal {
+                    qb.push(" and a.internal = ").push_bind(false);
+                }
+                let record: AttachmentRecord = qb.build_query_as().fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+                // The ticket decides who may see its files.
+                select_ticket(&mut tx, ctx, scope, record.ticket_id, false).await?;
+                let (data,): (Vec<u8>,) = sqlx::query_as("select data from attachment_blobs where tenant_id = $1 and sha256 = $2")
+                    .bind(ctx.tenant_id())
+                    .bind(&record.sha256)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Ok((record, data))
             }
 
             async fn change_ticket(&self, ctx: &TenantCtx, scope: &TicketScope, change: TicketChange) -> StoreResult<(TicketRecord, Option<CommentRecord>)> {
@@ -617,24 +783,47 @@ macro_rules! portable_store {
                 if change.expect_status.as_ref().is_some_and(|s| *s != cur.status) {
                     return Err(StoreError::Conflict("the ticket changed meanwhile; reload it and try again".into()));
                 }
+                if change.rating.is_some() && cur.satisfaction_score.is_some() {
+                    return Err(StoreError::Conflict("this ticket has already been rated".into()));
+                }
                 let mut diffs: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
                 let mut qb = QueryBuilder::<$db>::new("update tickets set updated_at = ");
                 qb.push_bind(change.now);
+                let new_tags = change.tags.as_ref().map(|t| tags_column(t));
                 for (field, new, old) in [
                     ("subject", &change.subject, &cur.subject),
                     ("priority", &change.priority, &cur.priority),
                     ("status", &change.status, &cur.status),
+                    ("ticket_type", &change.ticket_type, &cur.ticket_type),
+                    ("tags", &new_tags, &cur.tags),
                 ] {
                     if let Some(new) = new.as_ref().filter(|n| *n != old) {
                         qb.push(format!(", {field} = ")).push_bind(new.clone());
-                        diffs.push((field, Some(old.clone()), Some(new.clone())));
+                        diffs.push((field, Some(old.trim().to_owned()), Some(new.trim().to_owned())));
                     }
                 }
-                for (field, new, old) in [("group_id", change.group_id, cur.group_id), ("assignee_id", change.assignee_id, cur.assignee_id)] {
+                for (field, new, old) in [
+                    ("resolution", &change.resolution, &cur.resolution),
+                    ("root_cause", &change.root_cause, &cur.root_cause),
+                    ("resolution_category", &change.resolution_category, &cur.resolution_category),
+                ] {
+                    if let Some(new) = new.as_ref().filter(|n| *n != old) {
+                        qb.push(format!(", {field} = ")).push_bind(new.clone());
+                        diffs.push((field, old.clone(), new.clone()));
+                    }
+                }
+                for (field, new, old) in [
+                    ("group_id", change.group_id, cur.group_id),
+                    ("assignee_id", change.assignee_id, cur.assignee_id),
+                    ("duplicate_of", change.duplicate_of, cur.duplicate_of),
+                ] {
                     if let Some(new) = new.filter(|n| *n != old) {
                         qb.push(format!(", {field} = ")).push_bind(new);
                         diffs.push((field, uuid_text(old), uuid_text(new)));
                     }
+                }
+                if change.clear_resolved {
+                    qb.push(", resolved_at = null, closed_at = null");
                 }
                 for (field, new) in [
                     ("first_response_at", change.first_response_at),
@@ -644,6 +833,12 @@ macro_rules! portable_store {
                     if let Some(at) = new {
                         qb.push(format!(", {field} = ")).push_bind(at);
                     }
+                }
+                if let Some((score, comment)) = &change.rating {
+                    qb.push(", satisfaction_score = ").push_bind(*score);
+                    qb.push(", satisfaction_comment = ").push_bind(comment.clone());
+                    qb.push(", rated_at = ").push_bind(change.now);
+                    diffs.push(("satisfaction_score", None, Some(score.to_string())));
                 }
                 qb.push(" where tenant_id = ").push_bind(ctx.tenant_id()).push(" and id = ").push_bind(cur.id);
                 qb.build().execute(&mut *tx).await.map_err(classify)?;
@@ -659,6 +854,9 @@ macro_rules! portable_store {
                         internal: false,
                     })
                     .await?;
+                }
+                if let Some(subject) = change.subject.as_ref().filter(|s| **s != cur.subject) {
+                    Self::index_subject(&mut tx, ctx, cur.id, subject).await?;
                 }
                 let mut comment = None;
                 if let Some(c) = change.comment {
@@ -696,6 +894,9 @@ macro_rules! portable_store {
                         internal: record.internal,
                     })
                     .await?;
+                    if !record.internal {
+                        Self::index_reply(&mut tx, ctx, cur.id, &record.body).await?;
+                    }
                     comment = Some(record);
                 }
                 let ticket = select_ticket(&mut tx, ctx, &TicketScope::All, cur.id, false).await?;

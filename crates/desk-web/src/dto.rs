@@ -1,6 +1,9 @@
 //! The JSON shapes of the API. Ids are UUIDs, times RFC 3339 in UTC.
 
-use desk_store::{CommentRecord, CompanyRecord, EventRecord, GroupRecord, RoleRecord, TicketRecord, UserRecord};
+use desk_store::{
+    AttachmentRecord, CommentRecord, CompanyRecord, EventRecord, GroupRecord, MARK_END, MARK_START, RoleRecord, TicketRecord,
+    UserRecord,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -191,12 +194,85 @@ pub struct Ticket {
     pub first_response_at: Option<String>,
     pub resolved_at: Option<String>,
     pub closed_at: Option<String>,
+    /// problem, question, incident, feature_request, training, maintenance, other.
+    #[serde(rename = "type")]
+    pub ticket_type: String,
+    pub tags: Vec<String>,
+    pub resolution: Option<String>,
+    pub root_cause: Option<String>,
+    /// technical_support, product_guidance, configuration_change, bug_fix, product_update, training, no_fix_needed, other.
+    pub resolution_category: Option<String>,
+    /// The ticket this one was merged into.
+    pub duplicate_of: Option<Uuid>,
+    pub satisfaction: Option<Satisfaction>,
+    /// Search results only: the best passage, plain text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    /// Search results only: the passage as safe HTML, matches in `<mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet_html: Option<String>,
+    /// Search results only: relevance, higher is better.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+}
+
+/// The customer's rating of a resolved ticket.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Satisfaction {
+    /// 1 (very dissatisfied) to 5 (very satisfied).
+    pub score: i64,
+    pub comment: Option<String>,
+    pub rated_at: Option<String>,
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A snippet with match markers, as plain text and as escaped HTML with `<mark>`.
+fn render_snippet(raw: &str) -> (String, String) {
+    let plain: String = raw.chars().filter(|c| *c != MARK_START && *c != MARK_END).collect();
+    let html = escape_html(raw).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>");
+    (plain, html)
 }
 
 impl Ticket {
+    /// The wire shape of a search hit.
+    pub fn hit(t: TicketRecord, prefix: &str, snippet: &str, score: f64) -> Self {
+        let (plain, html) = render_snippet(snippet);
+        Self { snippet: Some(plain), snippet_html: Some(html), score: Some(score), ..Self::new(t, prefix) }
+    }
+
     /// The wire shape of a ticket of a tenant with this prefix.
     pub fn new(t: TicketRecord, prefix: &str) -> Self {
+        let tags = t.tag_list();
         Self {
+            ticket_type: t.ticket_type,
+            tags,
+            resolution: t.resolution,
+            root_cause: t.root_cause,
+            resolution_category: t.resolution_category,
+            duplicate_of: t.duplicate_of,
+            satisfaction: t.satisfaction_score.map(|score| Satisfaction {
+                score,
+                comment: t.satisfaction_comment,
+                rated_at: t.rated_at.map(rfc3339),
+            }),
+            snippet: None,
+            snippet_html: None,
+            score: None,
             id: t.id,
             number: t.number,
             key: format!("{prefix}-{}", t.number),
@@ -243,15 +319,33 @@ pub struct CreateTicket {
     pub group_id: Option<Uuid>,
     /// Staff only.
     pub assignee_id: Option<Uuid>,
+    /// problem, question (default), incident, feature_request, training, maintenance, other.
+    #[serde(rename = "type")]
+    pub ticket_type: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// `PATCH /api/v1/tickets/{id}`: only the fields sent change. Customers may send only `status`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchTicket {
     pub subject: Option<String>,
     pub priority: Option<String>,
     pub status: Option<String>,
+    #[serde(rename = "type")]
+    pub ticket_type: Option<String>,
+    /// The complete new list of tags.
+    pub tags: Option<Vec<String>>,
+    /// `null` clears.
+    #[serde(default, deserialize_with = "double_option")]
+    pub resolution: Option<Option<String>>,
+    /// `null` clears.
+    #[serde(default, deserialize_with = "double_option")]
+    pub root_cause: Option<Option<String>>,
+    /// `null` clears.
+    #[serde(default, deserialize_with = "double_option")]
+    pub resolution_category: Option<Option<String>>,
     /// `null` removes the group.
     #[serde(default, deserialize_with = "double_option")]
     pub group_id: Option<Option<Uuid>>,
@@ -260,18 +354,86 @@ pub struct PatchTicket {
     pub assignee_id: Option<Option<Uuid>>,
 }
 
+impl From<PatchTicket> for desk_core::TicketPatchInput {
+    fn from(r: PatchTicket) -> Self {
+        Self {
+            subject: r.subject,
+            priority: r.priority,
+            status: r.status,
+            group_id: r.group_id,
+            assignee_id: r.assignee_id,
+            ticket_type: r.ticket_type,
+            tags: r.tags,
+            resolution: r.resolution,
+            root_cause: r.root_cause,
+            resolution_category: r.resolution_category,
+        }
+    }
+}
+
+/// `POST /api/v1/tickets/{id}/rating`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Rate {
+    /// 1 to 5.
+    pub score: i64,
+    pub comment: Option<String>,
+}
+
+/// `POST /api/v1/tickets/{id}/merge`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Merge {
+    /// The ticket this one duplicates.
+    pub into: Uuid,
+}
+
+/// `POST /api/v1/tickets/bulk`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct BulkUpdate {
+    /// Up to 100 ticket ids.
+    pub ids: Vec<Uuid>,
+    /// The change to apply to each, as in `PATCH /api/v1/tickets/{id}`.
+    pub changes: PatchTicket,
+}
+
+/// The outcome for one ticket of a bulk update.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BulkResult {
+    pub id: Uuid,
+    /// The HTTP status this ticket's change would have had alone.
+    pub status: u16,
+    pub ticket: Option<Ticket>,
+    pub error: Option<crate::error::ErrorInner>,
+}
+
+/// The outcomes of a bulk update, in the order of `ids`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BulkResults {
+    pub results: Vec<BulkResult>,
+    pub updated: usize,
+    pub failed: usize,
+}
+
 /// Query of `GET /api/v1/tickets`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketListQuery {
-    /// all (default), mine, unassigned, requested.
+    /// all (default), mine, unassigned, open, high_priority, escalated, waiting, recently_closed.
     pub view: Option<String>,
+    /// One or more statuses, comma-separated.
     pub status: Option<String>,
+    /// One or more priorities, comma-separated.
     pub priority: Option<String>,
+    #[serde(rename = "type")]
+    pub ticket_type: Option<String>,
+    pub channel: Option<String>,
+    pub tag: Option<String>,
     pub assignee_id: Option<Uuid>,
     pub group_id: Option<Uuid>,
     pub company_id: Option<Uuid>,
-    /// Words that must appear in the subject or description.
+    pub requester_id: Option<Uuid>,
+    /// newest (default), oldest, updated, priority. Search results are ranked by relevance.
+    pub sort: Option<String>,
+    /// Full-text search over subject, description and public replies (all words must match).
     pub q: Option<String>,
     pub cursor: Option<String>,
     /// 1–200, default 50.
@@ -366,4 +528,51 @@ impl<T> Items<T> {
     pub fn of<R: Into<T>>(records: Vec<R>) -> Self {
         Self { items: records.into_iter().map(Into::into).collect() }
     }
+}
+
+/// A file on a ticket.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub comment_id: Option<Uuid>,
+    pub uploader_id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    /// Hidden from customers.
+    pub internal: bool,
+    pub created_at: String,
+    /// Where to download it.
+    pub url: String,
+}
+
+impl From<AttachmentRecord> for Attachment {
+    fn from(a: AttachmentRecord) -> Self {
+        Self {
+            url: format!("/api/v1/attachments/{}", a.id),
+            id: a.id,
+            ticket_id: a.ticket_id,
+            comment_id: a.comment_id,
+            uploader_id: a.uploader_id,
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size,
+            sha256: a.sha256,
+            internal: a.internal,
+            created_at: rfc3339(a.created_at),
+        }
+    }
+}
+
+/// The multipart form of `POST /api/v1/tickets/{id}/attachments` (documentation only).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UploadForm {
+    /// The file (required).
+    pub file: String,
+    /// Attach to this comment of the ticket.
+    pub comment_id: Option<Uuid>,
+    /// "true" to hide it from customers (staff only).
+    pub internal: Option<String>,
 }

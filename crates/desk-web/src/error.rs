@@ -39,9 +39,9 @@ pub struct ErrorBody {
 }
 
 /// The error's stable code and a human message.
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ErrorInner {
-    /// Stable, machine-readable: unauthorized, forbidden, not_found, validation_failed, conflict, invalid_transition, bad_request, payload_too_large, unsupported_media_type, method_not_allowed, internal.
+    /// Stable, machine-readable: unauthorized, forbidden (the role lacks a permission), not_allowed (a rule about this record), not_found, validation_failed, conflict, invalid_transition, bad_request, payload_too_large, unsupported_media_type, method_not_allowed, internal.
     pub code: String,
     /// For people.
     pub message: String,
@@ -50,7 +50,7 @@ pub struct ErrorInner {
 }
 
 /// One invalid field.
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FieldErrorSchema {
     pub field: String,
     pub message: String,
@@ -76,6 +76,17 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The body's content, for embedding in a larger answer (bulk results).
+    pub fn inner(&self) -> ErrorInner {
+        ErrorInner {
+            code: self.code.to_owned(),
+            message: self.message.clone(),
+            fields: (!self.fields.is_empty()).then(|| {
+                self.fields.iter().map(|f| FieldErrorSchema { field: f.field.clone(), message: f.message.clone() }).collect()
+            }),
+        }
+    }
 }
 
 impl From<CoreError> for AppError {
@@ -83,6 +94,7 @@ impl From<CoreError> for AppError {
         match e {
             CoreError::Unauthorized => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid bearer token is required"),
             CoreError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", m),
+            CoreError::NotAllowed(m) => Self::new(StatusCode::FORBIDDEN, "not_allowed", m),
             CoreError::NotFound => Self::not_found(),
             CoreError::Validation(fields) => {
                 let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
@@ -91,6 +103,7 @@ impl From<CoreError> for AppError {
             }
             CoreError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
             CoreError::Transition(t) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_transition", t.to_string()),
+            CoreError::TooLarge(m) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m),
             CoreError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")

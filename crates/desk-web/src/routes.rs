@@ -15,10 +15,11 @@ use schemars::schema::Schema;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::{auth, directory, ops, tickets};
+use crate::api::{attachments, auth, directory, ops, tickets};
 use crate::dto::{
-    AddMember, ChangePassword, Comment, Company, CreateComment, CreateCompany, CreateGroup, CreateTicket, CreateUser, Group,
-    HistoryEntry, Items, LoginRequest, LoginResponse, Me, PatchTicket, Role, Ticket, TicketPage, UpdateRole, User,
+    AddMember, Attachment, BulkResults, BulkUpdate, ChangePassword, Comment, Company, CreateComment, CreateCompany, CreateGroup,
+    CreateTicket, CreateUser, Group, HistoryEntry, Items, LoginRequest, LoginResponse, Me, Merge, PatchTicket, Rate, Role,
+    Ticket, TicketPage, UpdateRole, UploadForm, User,
 };
 use crate::error::AppError;
 use crate::extract::bearer;
@@ -48,9 +49,11 @@ pub struct RouteDef {
     pub request: Option<SchemaFn>,
     /// The success status and its body's schema.
     pub response: (u16, Option<SchemaFn>),
-    /// A valid request body, for the docs and the generated tests. `{user_id}` stands for a
-    /// user of the caller's own tenant.
+    /// A valid request body, for the docs and the generated tests. `{user_id}` and
+    /// `{ticket_id}` stand for a user and a ticket of the caller's own tenant.
     pub example: Option<Value>,
+    /// The body is a multipart form (its schema is `request`).
+    pub multipart: bool,
     handler: MethodRouter<AppState>,
 }
 
@@ -68,6 +71,7 @@ impl RouteDef {
             "companies" => "company",
             "groups" => "group",
             "roles" => "role",
+            "attachments" => "attachment",
             _ => "unknown",
         });
         Self {
@@ -80,6 +84,7 @@ impl RouteDef {
             request: None,
             response: (200, None),
             example: None,
+            multipart: false,
             handler,
         }
     }
@@ -92,6 +97,12 @@ impl RouteDef {
     fn req<T: JsonSchema>(mut self, example: Value) -> Self {
         self.request = Some(schema::<T>);
         self.example = Some(example);
+        self
+    }
+
+    fn multipart<T: JsonSchema>(mut self) -> Self {
+        self.request = Some(schema::<T>);
+        self.multipart = true;
         self
     }
 
@@ -226,6 +237,51 @@ pub fn routes() -> Vec<RouteDef> {
         RouteDef::new(M::GET, "/api/v1/tickets/{id}/comments", get(tickets::comments), "The conversation", "tickets")
             .perm(perm::TICKETS_READ)
             .res::<Items<Comment>>(200),
+        RouteDef::new(M::POST, "/api/v1/tickets/bulk", post(tickets::bulk), "Change many tickets at once", "tickets")
+            .perm(perm::TICKETS_MANAGE)
+            .req::<BulkUpdate>(json!({"ids": [], "changes": {"priority": "high"}}))
+            .res::<BulkResults>(200),
+        RouteDef::new(
+            M::POST,
+            "/api/v1/tickets/{id}/rating",
+            post(tickets::rate),
+            "Rate a resolved ticket (its customer, once)",
+            "tickets",
+        )
+        .perm(perm::TICKETS_RATE)
+        .req::<Rate>(json!({"score": 5, "comment": "Quick and friendly"}))
+        .res::<Ticket>(200),
+        RouteDef::new(
+            M::POST,
+            "/api/v1/tickets/{id}/merge",
+            post(tickets::merge),
+            "Mark as a duplicate of another ticket",
+            "tickets",
+        )
+        .perm(perm::TICKETS_MANAGE)
+        .req::<Merge>(json!({"into": "{ticket_id}"}))
+        .res::<Ticket>(200),
+        RouteDef::new(
+            M::POST,
+            "/api/v1/tickets/{id}/attachments",
+            post(attachments::upload).layer(axum::extract::DefaultBodyLimit::max(desk_core::MAX_ATTACHMENT_BYTES + (64 << 10))),
+            "Attach a file (multipart/form-data)",
+            "tickets",
+        )
+        .perm(perm::ATTACHMENTS_WRITE)
+        .multipart::<UploadForm>()
+        .res::<Attachment>(201),
+        RouteDef::new(M::GET, "/api/v1/tickets/{id}/attachments", get(attachments::list), "The ticket's files", "tickets")
+            .perm(perm::TICKETS_READ)
+            .res::<Items<Attachment>>(200),
+        RouteDef::new(
+            M::GET,
+            "/api/v1/attachments/{id}",
+            get(attachments::download),
+            "Download a file (always as an attachment)",
+            "attachments",
+        )
+        .perm(perm::TICKETS_READ),
         RouteDef::new(M::GET, "/api/v1/tickets/{id}/history", get(tickets::history), "Every change, oldest first", "tickets")
             .perm(perm::TICKETS_READ)
             .res::<Items<HistoryEntry>>(200),

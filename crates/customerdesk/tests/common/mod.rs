@@ -153,6 +153,26 @@ impl TestServer {
         self.call("PATCH", path, Some(token), Some(&body)).await
     }
 
+    /// Uploads `data` as a multipart `file` (plus extra text fields).
+    pub async fn upload(&self, ticket: &str, token: &str, filename: &str, data: &[u8], fields: &[(&str, &str)]) -> (u16, Value) {
+        let part =
+            reqwest::multipart::Part::bytes(data.to_vec()).file_name(filename.to_owned()).mime_str("text/plain").expect("mime");
+        let mut form = reqwest::multipart::Form::new().part("file", part);
+        for (k, v) in fields {
+            form = form.text((*k).to_owned(), (*v).to_owned());
+        }
+        let res = self
+            .http
+            .post(format!("{}/api/v1/tickets/{ticket}/attachments", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn login(&self, tenant: &str, email: &str, password: &str) -> String {
         let (s, b) = self
             .call("POST", "/api/v1/auth/login", None, Some(&json!({"tenant": tenant, "email": email, "password": password})))
@@ -267,6 +287,8 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
         s.post(&format!("/api/v1/tickets/{t1id}/comments"), &agent, json!({"body": internal_note, "internal": true})).await,
         "note",
     );
+    let file = ok(s.upload(&t1id, &customer, "photo.txt", b"tray 2 photo", &[]).await, "attachment");
+    ok(s.upload(&t1id, &agent, "log.txt", internal_note.as_bytes(), &[("internal", "true")]).await, "internal attachment");
     let (_, roles) = s.get("/api/v1/roles", &admin).await;
     let customer_role =
         roles["items"].as_array().expect("roles").iter().find(|r| r["name"] == "customer").expect("customer role");
@@ -276,6 +298,7 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
     ids.insert("company", c1["id"].as_str().expect("id").to_owned());
     ids.insert("group", gid);
     ids.insert("role", customer_role["id"].as_str().expect("id").to_owned());
+    ids.insert("attachment", file["id"].as_str().expect("id").to_owned());
     Seeded {
         slug: slug.into(),
         emails,

@@ -110,8 +110,20 @@ create table tickets (
     first_response_at bigint,
     resolved_at bigint,
     closed_at bigint,
+    ticket_type text not null default 'question',
+    -- Normalised tags, space-separated with a space at each end, so ' tag ' matches one exactly.
+    tags text not null default ' ',
+    resolution text,
+    root_cause text,
+    resolution_category text,
+    duplicate_of uuid,
+    satisfaction_score bigint,
+    satisfaction_comment text,
+    rated_at bigint,
+    search tsvector not null default ''::tsvector,
     primary key (tenant_id, id),
     unique (tenant_id, number),
+    foreign key (tenant_id, duplicate_of) references tickets (tenant_id, id),
     foreign key (tenant_id, requester_id) references users (tenant_id, id),
     foreign key (tenant_id, created_by) references users (tenant_id, id),
     foreign key (tenant_id, assignee_id) references users (tenant_id, id),
@@ -123,6 +135,8 @@ create index tickets_status on tickets (tenant_id, status, number);
 create index tickets_requester on tickets (tenant_id, requester_id, number);
 create index tickets_company on tickets (tenant_id, company_id, number);
 create index tickets_assignee on tickets (tenant_id, assignee_id, number);
+create index tickets_updated on tickets (tenant_id, updated_at, number);
+create index tickets_group on tickets (tenant_id, group_id, number);
 
 create table ticket_comments (
     tenant_id uuid not null,
@@ -156,6 +170,40 @@ create table ticket_events (
 );
 
 create index ticket_events_ticket on ticket_events (tenant_id, ticket_id, id);
+
+-- Files are stored once per tenant by content hash; attachments name them.
+create table attachment_blobs (
+    tenant_id uuid not null references tenants (id) on delete cascade,
+    sha256 text not null,
+    size bigint not null,
+    data bytea not null,
+    primary key (tenant_id, sha256)
+);
+
+create table attachments (
+    tenant_id uuid not null,
+    id uuid not null,
+    ticket_id uuid not null,
+    comment_id uuid,
+    uploader_id uuid not null,
+    filename text not null,
+    content_type text not null,
+    size bigint not null,
+    sha256 text not null,
+    internal boolean not null,
+    created_at bigint not null,
+    primary key (tenant_id, id),
+    foreign key (tenant_id, ticket_id) references tickets (tenant_id, id) on delete cascade,
+    foreign key (tenant_id, comment_id) references ticket_comments (tenant_id, id) on delete cascade,
+    foreign key (tenant_id, uploader_id) references users (tenant_id, id),
+    foreign key (tenant_id, sha256) references attachment_blobs (tenant_id, sha256)
+);
+
+create index attachments_ticket on attachments (tenant_id, ticket_id, created_at);
+
+-- Full-text search: tickets.search holds the subject (weight A), the description and every
+-- public reply (weight B); internal notes are never indexed.
+create index tickets_search on tickets using gin (search);
 
 -- Row-level security: every query must run with app.tenant_id set for its transaction.
 alter table roles enable row level security;
@@ -211,5 +259,15 @@ create policy tenant_isolation on ticket_comments
 alter table ticket_events enable row level security;
 alter table ticket_events force row level security;
 create policy tenant_isolation on ticket_events
+    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
+    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+alter table attachment_blobs enable row level security;
+alter table attachment_blobs force row level security;
+create policy tenant_isolation on attachment_blobs
+    using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
+    with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+alter table attachments enable row level security;
+alter table attachments force row level security;
+create policy tenant_isolation on attachments
     using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
     with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);

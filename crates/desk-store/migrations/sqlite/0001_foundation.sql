@@ -110,8 +110,19 @@ create table tickets (
     first_response_at integer,
     resolved_at integer,
     closed_at integer,
+    ticket_type text not null default 'question',
+    -- Normalised tags, space-separated with a space at each end, so ' tag ' matches one exactly.
+    tags text not null default ' ',
+    resolution text,
+    root_cause text,
+    resolution_category text,
+    duplicate_of blob,
+    satisfaction_score integer,
+    satisfaction_comment text,
+    rated_at integer,
     primary key (tenant_id, id),
     unique (tenant_id, number),
+    foreign key (tenant_id, duplicate_of) references tickets (tenant_id, id),
     foreign key (tenant_id, requester_id) references users (tenant_id, id),
     foreign key (tenant_id, created_by) references users (tenant_id, id),
     foreign key (tenant_id, assignee_id) references users (tenant_id, id),
@@ -123,6 +134,8 @@ create index tickets_status on tickets (tenant_id, status, number);
 create index tickets_requester on tickets (tenant_id, requester_id, number);
 create index tickets_company on tickets (tenant_id, company_id, number);
 create index tickets_assignee on tickets (tenant_id, assignee_id, number);
+create index tickets_updated on tickets (tenant_id, updated_at, number);
+create index tickets_group on tickets (tenant_id, group_id, number);
 
 create table ticket_comments (
     tenant_id blob not null,
@@ -156,3 +169,47 @@ create table ticket_events (
 ) strict;
 
 create index ticket_events_ticket on ticket_events (tenant_id, ticket_id, id);
+
+-- Files are stored once per tenant by content hash; attachments name them.
+create table attachment_blobs (
+    tenant_id blob not null references tenants (id) on delete cascade,
+    sha256 text not null,
+    size integer not null,
+    data blob not null,
+    primary key (tenant_id, sha256)
+) strict;
+
+create table attachments (
+    tenant_id blob not null,
+    id blob not null,
+    ticket_id blob not null,
+    comment_id blob,
+    uploader_id blob not null,
+    filename text not null,
+    content_type text not null,
+    size integer not null,
+    sha256 text not null,
+    internal integer not null,
+    created_at integer not null,
+    primary key (tenant_id, id),
+    foreign key (tenant_id, ticket_id) references tickets (tenant_id, id) on delete cascade,
+    foreign key (tenant_id, comment_id) references ticket_comments (tenant_id, id) on delete cascade,
+    foreign key (tenant_id, uploader_id) references users (tenant_id, id),
+    foreign key (tenant_id, sha256) references attachment_blobs (tenant_id, sha256)
+) strict;
+
+create index attachments_ticket on attachments (tenant_id, ticket_id, created_at);
+
+-- Full-text search (FTS5). Each ticket has one document: its tenant as a token (so a search
+-- intersects with the tenant's posting list first), the subject, and the description followed
+-- by every public reply. Internal notes are never indexed. The integer key is explicit so VACUUM
+-- cannot renumber it.
+create table ticket_search_ids (
+    id integer primary key,
+    tenant_id blob not null,
+    ticket_id blob not null,
+    unique (tenant_id, ticket_id),
+    foreign key (tenant_id, ticket_id) references tickets (tenant_id, id) on delete cascade
+) strict;
+
+create virtual table tickets_fts using fts5 (tenant, subject, body, tokenize = 'porter unicode61 remove_diacritics 2');

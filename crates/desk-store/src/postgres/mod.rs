@@ -115,4 +115,60 @@ async fn ensure_app_role(conn: &mut PgConnection) -> StoreResult<Option<&'static
     Ok(Some(APP_ROLE))
 }
 
+/// Options of `ts_headline`: matches between U+E000 and U+E001, like SQLite's snippets.
+const HEADLINE: &str = "StartSel=\u{e000}, StopSel=\u{e001}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"";
+
+impl PgStore {
+    async fn index_new_ticket(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, subject: &str, description: &str) -> StoreResult<()> {
+        sqlx::query(
+            "update tickets set search = setweight(to_tsvector('english', $1), 'A') || setweight(to_tsvector('english', $2), 'B') \
+             where tenant_id = $3 and id = $4",
+        )
+        .bind(subject)
+        .bind(description)
+        .bind(ctx.tenant_id())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Rebuilds the document: subject, description and every public reply.
+    async fn index_subject(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, _subject: &str) -> StoreResult<()> {
+        sqlx::query(
+            "update tickets t set search = setweight(to_tsvector('english', t.subject), 'A') || setweight(to_tsvector('english', \
+               t.description || ' ' || coalesce((select string_agg(c.body, ' ' order by c.created_at) from ticket_comments c \
+               where c.tenant_id = t.tenant_id and c.ticket_id = t.id and not c.internal), '')), 'B') \
+             where t.tenant_id = $1 and t.id = $2",
+        )
+        .bind(ctx.tenant_id())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn index_reply(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, body: &str) -> StoreResult<()> {
+        sqlx::query(
+            "update tickets set search = search || setweight(to_tsvector('english', $1), 'B') where tenant_id = $2 and id = $3",
+        )
+        .bind(body)
+        .bind(ctx.tenant_id())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    fn search_query(ctx: &TenantCtx, words: &[String]) -> QueryBuilder<'static, sqlx::Postgres> {
+        let mut qb =
+            QueryBuilder::new(concat!(ticket_select!(), ", ts_headline('english', t.subject || E'\\n' || t.description, q, "));
+        qb.push_bind(HEADLINE);
+        qb.push(") as snippet, ts_rank(t.search, q)::float8 as score from tickets t, plainto_tsquery('english', ");
+        qb.push_bind(words.join(" "));
+        qb.push(") q where t.search @@ q and t.tenant_id = ").push_bind(ctx.tenant_id());
+        qb
+    }
+}
+
 portable_store!(PgStore, sqlx::Postgres, Backend::Postgres, " for update of t");

@@ -73,5 +73,75 @@ impl SqliteStore {
     }
 }
 
+/// The FTS5 token standing for a tenant in every document of that tenant.
+fn tenant_token(ctx: &TenantCtx) -> String {
+    format!("t{}", ctx.tenant_id().simple())
+}
+
+/// An FTS5 query from user words: each word a quoted phrase (so no operator or column syntax
+/// gets through), all required, inside the tenant's documents.
+fn fts_query(ctx: &TenantCtx, words: &[String]) -> String {
+    let phrases: Vec<String> =
+        words.iter().map(|w| w.replace('"', " ")).filter(|w| !w.trim().is_empty()).map(|w| format!("\"{}\"", w.trim())).collect();
+    format!("tenant : \"{}\" AND {{subject body}} : ({})", tenant_token(ctx), phrases.join(" "))
+}
+
+impl SqliteStore {
+    async fn index_new_ticket(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, subject: &str, description: &str) -> StoreResult<()> {
+        let (rowid,): (i64,) =
+            sqlx::query_as("insert into ticket_search_ids (tenant_id, ticket_id) values ($1, $2) returning id")
+                .bind(ctx.tenant_id())
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
+        sqlx::query("insert into tickets_fts (rowid, tenant, subject, body) values ($1, $2, $3, $4)")
+            .bind(rowid)
+            .bind(tenant_token(ctx))
+            .bind(subject)
+            .bind(description)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn index_subject(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, subject: &str) -> StoreResult<()> {
+        sqlx::query("update tickets_fts set subject = $1 where rowid = (select id from ticket_search_ids where tenant_id = $2 and ticket_id = $3)")
+            .bind(subject)
+            .bind(ctx.tenant_id())
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn index_reply(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, body: &str) -> StoreResult<()> {
+        sqlx::query(
+            "update tickets_fts set body = body || char(10) || $1 \
+             where rowid = (select id from ticket_search_ids where tenant_id = $2 and ticket_id = $3)",
+        )
+        .bind(body)
+        .bind(ctx.tenant_id())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    fn search_query(ctx: &TenantCtx, words: &[String]) -> QueryBuilder<'static, sqlx::Sqlite> {
+        let mut qb = QueryBuilder::new(concat!(
+            ticket_select!(),
+            ", case when instr(snippet(tickets_fts, 2, char(57344), char(57345), '…', 16), char(57344)) > 0 \
+               then snippet(tickets_fts, 2, char(57344), char(57345), '…', 16) \
+               else highlight(tickets_fts, 1, char(57344), char(57345)) end as snippet, \
+             -bm25(tickets_fts, 0.0, 4.0, 1.0) as score \
+             from tickets_fts join ticket_search_ids s on s.id = tickets_fts.rowid \
+             join tickets t on t.tenant_id = s.tenant_id and t.id = s.ticket_id \
+             where tickets_fts match "
+        ));
+        qb.push_bind(fts_query(ctx, words)).push(" and t.tenant_id = ").push_bind(ctx.tenant_id());
+        qb
+    }
+}
+
 // SQLite has one writer, so a read-modify-write inside a write transaction needs no row lock.
 portable_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "");

@@ -6,7 +6,10 @@ use axum::http::StatusCode;
 use desk_core::{CommentInput, TicketInput, TicketListInput, TicketPatchInput};
 
 use crate::AppState;
-use crate::dto::{Comment, CreateComment, CreateTicket, HistoryEntry, Items, PatchTicket, Ticket, TicketListQuery, TicketPage};
+use crate::dto::{
+    BulkResult, BulkResults, BulkUpdate, Comment, CreateComment, CreateTicket, HistoryEntry, Items, Merge, PatchTicket, Rate,
+    Ticket, TicketListQuery, TicketPage,
+};
 use crate::error::{ApiResult, AppError};
 use crate::extract::{ApiJson, ApiQuery, Auth, IdPath};
 
@@ -24,34 +27,45 @@ pub async fn create(
         requester_id: r.requester_id,
         group_id: r.group_id,
         assignee_id: r.assignee_id,
+        ticket_type: r.ticket_type,
+        tags: r.tags,
     };
     let t = s.desk.create_ticket(&p, input).await?;
     Ok((StatusCode::CREATED, Json(Ticket::new(t, &p.ticket_prefix))))
 }
 
-/// Lists the tickets the caller may see.
+/// Lists the tickets the caller may see, or searches them with `q`.
 pub async fn list(
     State(s): State<AppState>,
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<TicketListQuery>,
 ) -> ApiResult<Json<TicketPage>> {
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let input = TicketListInput {
         view: q.view,
         status: q.status,
         priority: q.priority,
+        ticket_type: q.ticket_type,
+        channel: q.channel,
+        tag: q.tag,
         assignee_id: q.assignee_id,
         group_id: q.group_id,
         company_id: q.company_id,
+        requester_id: q.requester_id,
+        sort: q.sort,
         text: q.q,
         cursor: q.cursor,
-        limit: Some(limit),
+        limit: q.limit,
     };
-    let tickets = s.desk.list_tickets(&p, input).await?;
-    let next_cursor = (i64::try_from(tickets.len()).unwrap_or(i64::MAX) == limit)
-        .then(|| tickets.last().map(|t| t.number.to_string()))
-        .flatten();
-    Ok(Json(TicketPage { items: tickets.into_iter().map(|t| Ticket::new(t, &p.ticket_prefix)).collect(), next_cursor }))
+    let list = s.desk.list_tickets(&p, input).await?;
+    let items = list
+        .items
+        .into_iter()
+        .map(|(t, hit)| match hit {
+            Some((snippet, score)) => Ticket::hit(t, &p.ticket_prefix, &snippet, score),
+            None => Ticket::new(t, &p.ticket_prefix),
+        })
+        .collect();
+    Ok(Json(TicketPage { items, next_cursor: list.next_cursor }))
 }
 
 /// One ticket.
@@ -66,18 +80,12 @@ pub async fn update(
     IdPath(id): IdPath,
     ApiJson(r): ApiJson<PatchTicket>,
 ) -> ApiResult<Json<Ticket>> {
-    if r.subject.is_none() && r.priority.is_none() && r.status.is_none() && r.group_id.is_none() && r.assignee_id.is_none() {
+    let patch = TicketPatchInput::from(r);
+    if patch.is_empty() {
         // Still 404 for a ticket the caller cannot see, before complaining about the body.
         s.desk.get_ticket(&p, id).await?;
-        return Err(AppError::field("body", "send at least one of: subject, priority, status, group_id, assignee_id"));
+        return Err(AppError::field("body", "send at least one field to change"));
     }
-    let patch = TicketPatchInput {
-        subject: r.subject,
-        priority: r.priority,
-        status: r.status,
-        group_id: r.group_id,
-        assignee_id: r.assignee_id,
-    };
     Ok(Json(Ticket::new(s.desk.update_ticket(&p, id, patch).await?, &p.ticket_prefix)))
 }
 
@@ -100,4 +108,41 @@ pub async fn comments(State(s): State<AppState>, Auth(p): Auth, IdPath(id): IdPa
 /// The history, oldest first.
 pub async fn history(State(s): State<AppState>, Auth(p): Auth, IdPath(id): IdPath) -> ApiResult<Json<Items<HistoryEntry>>> {
     Ok(Json(Items::of(s.desk.ticket_history(&p, id).await?)))
+}
+
+/// Rates a resolved ticket (its customer, once).
+pub async fn rate(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<Rate>,
+) -> ApiResult<Json<Ticket>> {
+    Ok(Json(Ticket::new(s.desk.rate_ticket(&p, id, r.score, r.comment).await?, &p.ticket_prefix)))
+}
+
+/// Marks the ticket a duplicate of another.
+pub async fn merge(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<Merge>,
+) -> ApiResult<Json<Ticket>> {
+    Ok(Json(Ticket::new(s.desk.merge_ticket(&p, id, r.into).await?, &p.ticket_prefix)))
+}
+
+/// Applies one change to many tickets; each result stands alone.
+pub async fn bulk(State(s): State<AppState>, Auth(p): Auth, ApiJson(r): ApiJson<BulkUpdate>) -> ApiResult<Json<BulkResults>> {
+    let outcomes = s.desk.bulk_update(&p, &r.ids, &TicketPatchInput::from(r.changes)).await?;
+    let mut results = Vec::with_capacity(outcomes.len());
+    for (id, outcome) in outcomes {
+        results.push(match outcome {
+            Ok(t) => BulkResult { id, status: 200, ticket: Some(Ticket::new(t, &p.ticket_prefix)), error: None },
+            Err(e) => {
+                let e = AppError::from(e);
+                BulkResult { id, status: e.status().as_u16(), ticket: None, error: Some(e.inner()) }
+            }
+        });
+    }
+    let updated = results.iter().filter(|r| r.status == 200).count();
+    Ok(Json(BulkResults { failed: results.len() - updated, updated, results }))
 }

@@ -440,6 +440,8 @@ impl Desk {
         self.check_group(p, patch.group_id.flatten(), &mut e).await?;
         self.check_assignee(p, patch.assignee_id.flatten(), &mut e).await?;
         e.finish()?;
+        change.group_id = patch.group_id;
+        change.assignee_id = patch.assignee_id;
         self.fit_assignee_to_group(p, &cur, &patch, &mut change).await?;
         if let Some(s) = &patch.status {
             let to = parse_status(s)?;

@@ -12,7 +12,8 @@ use crate::extract::double_option;
 
 /// Formats Unix milliseconds as RFC 3339.
 pub fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
+    // Fixed millisecond precision, so the strings also sort in time order.
+    jiff::Timestamp::from_millisecond(ms).map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()).unwrap_or_default()
 }
 
 fn rfc3339_opt(ms: Option<i64>) -> Option<String> {
@@ -223,6 +224,22 @@ pub struct Satisfaction {
     pub score: i64,
     pub comment: Option<String>,
     pub rated_at: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_have_fixed_width() {
+        assert_eq!(super::rfc3339(1_764_069_633_240), "2025-11-25T11:20:33.240Z");
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn snippets_escape_user_text_and_mark_matches() {
+        let (plain, html) = super::render_snippet("a <b>\u{e000}printer\u{e001}</b> & 'x'");
+        assert_eq!(plain, "a <b>printer</b> & 'x'");
+        assert_eq!(html, "a &lt;b&gt;<mark>printer</mark>&lt;/b&gt; &amp; &#39;x&#39;");
+    }
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -8,6 +8,8 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use desk_core::{MAX_ATTACHMENT_BYTES, Upload};
+use std::fmt::Write;
+
 use uuid::Uuid;
 
 use crate::AppState;
@@ -100,7 +102,7 @@ fn percent_encode(name: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out

@@ -1,6 +1,7 @@
 //! `customerdesk`: the one binary. Configuration comes from flags and `CUSTOMERDESK_*` /
 //! `DATABASE_URL` environment variables; SQLite in `./data` when nothing is set.
 
+mod bench;
 mod demo;
 
 use std::net::SocketAddr;
@@ -58,6 +59,28 @@ enum Command {
     },
     /// Seed a demo tenant with agents, customers and tickets, and print how to log in.
     Demo,
+    /// Measure performance on a large generated data set (use a fresh data dir or database).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Load tickets across tenants, then time creation, lists, deep pages and search over HTTP.
+    Tickets {
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        #[arg(long, default_value_t = 100)]
+        tenants: usize,
+        /// Requests per latency measurement.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        /// Tickets created for the 16-client throughput measurement (a quarter of it for 1 client).
+        #[arg(long, default_value_t = 4000)]
+        creates: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -172,6 +195,14 @@ async fn main() -> Result<()> {
             let input = NewUserInput { email, name, role, password, company_id: None };
             let user = desk.operator_create_user(&tenant, input).await.map_err(explain)?;
             println!("created user {} ({}) with role {}", user.email, user.id, user.role);
+        }
+        Command::Bench { what: BenchCommand::Tickets { tickets, tenants, samples, creates } } => {
+            let desk = open(&cli.db).await?;
+            bench::tickets(
+                desk,
+                bench::Options { tickets, tenants: tenants.max(1), samples: samples.max(1), creates: creates.max(16) },
+            )
+            .await?;
         }
         Command::Demo => {
             let desk = open(&cli.db).await?;

@@ -3,6 +3,7 @@
 
 mod attachments;
 mod auth;
+mod batch;
 mod directory;
 mod error;
 mod tickets;
@@ -20,12 +21,13 @@ pub use tickets::{BULK_MAX, CommentInput, TicketInput, TicketList, TicketListInp
 #[derive(Clone)]
 pub struct Desk {
     store: Arc<dyn Store>,
+    tickets: batch::TicketWriter,
 }
 
 impl Desk {
-    /// Services over `store`.
+    /// Services over `store`; starts the ticket writer on the current tokio runtime.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self { tickets: batch::TicketWriter::start(store.clone()), store }
     }
 
     /// The store, for wiring (health checks, the operator CLI).

@@ -289,7 +289,7 @@ impl Desk {
             ticket_type: ticket_type.as_str().to_owned(),
             tags,
         };
-        Ok(self.store.create_ticket(&p.ctx, new, now_ms()).await?)
+        self.tickets.create(p.ctx, new).await
     }
 
     /// One ticket the caller may see.

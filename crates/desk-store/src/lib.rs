@@ -166,8 +166,9 @@ pub trait Store: Send + Sync + 'static {
     /// Adds a staff user to a group (idempotent).
     async fn add_group_member(&self, ctx: &TenantCtx, group_id: Uuid, user_id: Uuid) -> StoreResult<GroupRecord>;
 
-    /// Creates a ticket with the next number of the tenant.
-    async fn create_ticket(&self, ctx: &TenantCtx, new: NewTicket, now: i64) -> StoreResult<TicketRecord>;
+    /// Creates tickets, each with the next number of its tenant, in one transaction (one
+    /// commit, one fsync): all or none.
+    async fn create_tickets(&self, batch: &[(TenantCtx, NewTicket)], now: i64) -> StoreResult<Vec<TicketRecord>>;
     /// One ticket, if the scope lets the caller see it.
     async fn get_ticket(&self, ctx: &TenantCtx, scope: &TicketScope, id: Uuid) -> StoreResult<TicketRecord>;
     /// Tickets in the scope matching the query, in its order, keyset-paginated.

@@ -57,6 +57,16 @@ pub struct UserRecord {
     pub created_at: i64,
 }
 
+/// A user with their tenant's name and state, as authentication loads them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct PrincipalRow {
+    #[sqlx(flatten)]
+    pub user: UserRecord,
+    pub tenant_slug: String,
+    pub ticket_prefix: String,
+    pub tenant_suspended: bool,
+}
+
 /// Input for a new user.
 #[derive(Debug, Clone)]
 pub struct NewUser {

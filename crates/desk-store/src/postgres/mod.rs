@@ -119,6 +119,12 @@ async fn ensure_app_role(conn: &mut PgConnection) -> StoreResult<Option<&'static
 const HEADLINE: &str = "StartSel=\u{e000}, StopSel=\u{e001}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"";
 
 impl PgStore {
+    /// Points row-level security at another tenant for the rest of the transaction.
+    async fn switch_tenant(tx: &mut Tx, ctx: &TenantCtx) -> StoreResult<()> {
+        sqlx::query("select set_config('app.tenant_id', $1, true)").bind(ctx.tenant_id().to_string()).execute(&mut **tx).await?;
+        Ok(())
+    }
+
     async fn index_new_ticket(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, subject: &str, description: &str) -> StoreResult<()> {
         sqlx::query(
             "update tickets set search = setweight(to_tsvector('english', $1), 'A') || setweight(to_tsvector('english', $2), 'B') \

@@ -10,9 +10,10 @@ use serde_json::Value;
 const ROLES: &[&str] = &["admin", "supervisor", "agent", "company_admin", "customer"];
 
 fn path_for(template: &str, resource: Option<&str>, owner: &Seeded) -> String {
+    let path = template.replace("{tenant}", &owner.slug).replace("{slug}", &owner.article_slug);
     match resource {
-        Some(kind) => template.replace("{id}", &owner.ids[kind]),
-        None => template.to_owned(),
+        Some(kind) => path.replace("{id}", &owner.ids[kind]),
+        None => path,
     }
 }
 
@@ -23,7 +24,11 @@ fn body_for(example: Option<&Value>, caller: &Seeded) -> Option<Value> {
         return Some(serde_json::json!({"permissions": caller.customer_role_permissions}));
     }
     example.map(|e| {
-        let text = e.to_string().replace("{user_id}", &caller.ids["user"]).replace("{ticket_id}", &caller.company_admin_ticket);
+        let text = e
+            .to_string()
+            .replace("{user_id}", &caller.ids["user"])
+            .replace("{ticket_id}", &caller.company_admin_ticket)
+            .replace("{article_id}", &caller.ids["article"]);
         serde_json::from_str(&text).expect("json")
     })
 }
@@ -79,13 +84,24 @@ async fn every_route_checks_its_permission(backend: Backend) {
     let s = TestServer::start(backend).await;
     let a = seed(&s, "tenant-a").await;
     let mut checked = 0;
-    for route in desk_web::routes::routes() {
+    // Public routes first: later probes (a restore) unpublish the seeded article.
+    let mut routes = desk_web::routes::routes();
+    routes.sort_by_key(|r| r.permission.is_some());
+    for route in routes {
         let path = path_for(route.path, route.resource, &a);
         let body = body_for(route.example.as_ref(), &a);
         let Some(permission) = route.permission else {
-            // Public routes answer without a token (login's example credentials are wrong: 401).
-            let (status, _) = s.call(route.method.as_str(), &path, None, body.as_ref()).await;
-            assert!(status == 200 || route.path.ends_with("/login"), "{} {} public: {status}", route.method, route.path);
+            // Public routes answer without a token (login's example credentials are wrong: 401;
+            // the public search wants a ?q=: 422).
+            let (status, res) = s.call(route.method.as_str(), &path, None, body.as_ref()).await;
+            let expected = if route.path.ends_with("/login") {
+                401
+            } else if route.path.ends_with("/search") {
+                422
+            } else {
+                200
+            };
+            assert_eq!(status, expected, "{} {} public: {res}", route.method, route.path);
             continue;
         };
         let (status, res) = s.call(route.method.as_str(), &path, None, body.as_ref()).await;

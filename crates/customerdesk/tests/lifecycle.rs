@@ -269,6 +269,8 @@ async fn merge_and_bulk(backend: Backend) {
     assert_eq!((r["updated"].as_u64(), r["failed"].as_u64()), (Some(3), Some(1)));
     assert_eq!(subjects(&s.get("/api/v1/tickets?tag=vip&priority=high&sort=oldest", &agent).await.1).len(), 3);
     assert_eq!(s.post("/api/v1/tickets/bulk", &agent, json!({"ids": [], "changes": {"priority": "high"}})).await.0, 422);
+    let (_, dupes) = s.get(&format!("/api/v1/tickets?duplicate_of={}", a.customer_ticket), &agent).await;
+    assert_eq!(subjects(&dupes), ["Acme licences"]);
     assert_eq!(
         s.post("/api/v1/tickets/bulk", &customer, json!({"ids": [a.customer_ticket], "changes": {"priority": "high"}})).await.0,
         403
@@ -288,6 +290,15 @@ async fn rating_rules(backend: Backend) {
     assert_eq!(s.post(&format!("{path}/rating"), &customer, json!({"score": 6})).await.0, 422);
     assert_eq!(s.post(&format!("{path}/rating"), &cadmin, json!({"score": 4})).await.0, 403, "not someone else's ticket");
     assert_eq!(s.post(&format!("{path}/rating"), &customer, json!({"score": 4, "comment": "ok"})).await.0, 200);
+    let (_, rated) = s.get("/api/v1/tickets?satisfaction_score=4", &a.admin_token).await;
+    assert_eq!(subjects(&rated), ["Printer jams"]);
+    assert!(items(&s.get("/api/v1/tickets?satisfaction_score=5", &a.admin_token).await.1).is_empty());
+    assert_eq!(s.get("/api/v1/tickets?satisfaction_score=9", &a.admin_token).await.0, 422);
+    let (_, recent) =
+        s.get("/api/v1/tickets?created_after=2000-01-01T00:00:00Z&created_before=2999-01-01T00:00:00Z", &a.admin_token).await;
+    assert_eq!(items(&recent).len(), 3);
+    assert!(items(&s.get("/api/v1/tickets?created_before=2000-01-01T00:00:00Z", &a.admin_token).await.1).is_empty());
+    assert_eq!(s.get("/api/v1/tickets?created_after=yesterday", &a.admin_token).await.0, 422);
 }
 
 /// Attachments: stored, listed, downloaded with safe headers; internal ones never reach

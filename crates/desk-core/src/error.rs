@@ -25,9 +25,12 @@ pub enum CoreError {
     /// A uniqueness rule or a concurrent change.
     #[error("{0}")]
     Conflict(String),
-    /// A refused status change.
+    /// A refused ticket status change.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// A refused move in another workflow (articles), with the allowed moves named.
+    #[error("{0}")]
+    InvalidTransition(String),
     /// A request larger than allowed.
     #[error("{0}")]
     TooLarge(String),

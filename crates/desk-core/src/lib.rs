@@ -6,6 +6,7 @@ mod auth;
 mod batch;
 mod directory;
 mod error;
+mod kb;
 mod tickets;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ pub use auth::{Login, NewTenantInput, TOKEN_TTL_MS, hash_password};
 pub use desk_store::{Principal, Store};
 pub use directory::{NewCompanyInput, NewUserInput};
 pub use error::{CoreError, CoreResult};
+pub use kb::{ArticleInput, ArticlePatch, DiffLine, SEARCH_MODES, render_markdown};
 pub use tickets::{BULK_MAX, CommentInput, TicketInput, TicketList, TicketListInput, TicketPatchInput};
 
 /// The services, sharing one store.

@@ -86,6 +86,12 @@ pub struct TicketListInput {
     pub group_id: Option<Uuid>,
     pub company_id: Option<Uuid>,
     pub requester_id: Option<Uuid>,
+    pub resolution_category: Option<String>,
+    pub duplicate_of: Option<Uuid>,
+    pub satisfaction_score: Option<i64>,
+    /// RFC 3339 instants bounding the creation time.
+    pub created_after: Option<String>,
+    pub created_before: Option<String>,
     pub sort: Option<String>,
     /// Words that must all appear in the subject, description or public replies.
     pub text: Option<String>,
@@ -122,6 +128,13 @@ fn actor_of(p: &Principal) -> Actor {
 
 fn parse_status(s: &str) -> CoreResult<Status> {
     Status::parse(s).ok_or_else(|| CoreError::field("status", &format!("must be one of: {}", names(Status::ALL))))
+}
+
+/// Parses an RFC 3339 instant into Unix milliseconds.
+fn parse_instant(field: &str, raw: &str) -> CoreResult<i64> {
+    raw.parse::<jiff::Timestamp>()
+        .map(jiff::Timestamp::as_millisecond)
+        .map_err(|_| CoreError::field(field, "must be an RFC 3339 time such as 2026-01-31T09:00:00Z"))
 }
 
 fn stored_status(t: &TicketRecord) -> CoreResult<Status> {
@@ -359,6 +372,21 @@ impl Desk {
         q.group_id = input.group_id;
         q.company_id = input.company_id;
         q.requester_id = input.requester_id;
+        if let Some(c) = &input.resolution_category {
+            let c = ResolutionCategory::parse(c).ok_or_else(|| {
+                CoreError::field("resolution_category", &format!("must be one of: {}", names(ResolutionCategory::ALL)))
+            })?;
+            q.resolution_category = Some(c.to_string());
+        }
+        q.duplicate_of = input.duplicate_of;
+        if let Some(score) = input.satisfaction_score {
+            if !(1..=5).contains(&score) {
+                return Err(CoreError::field("satisfaction_score", "must be 1 to 5"));
+            }
+            q.satisfaction_score = Some(score);
+        }
+        q.created_after = input.created_after.as_deref().map(|v| parse_instant("created_after", v)).transpose()?;
+        q.created_before = input.created_before.as_deref().map(|v| parse_instant("created_before", v)).transpose()?;
         if let Some(s) = &input.sort {
             q.order =
                 match Sort::parse(s).ok_or_else(|| CoreError::field("sort", &format!("must be one of: {}", names(Sort::ALL))))? {

@@ -2,6 +2,7 @@
 //! Pure: no I/O, no clock, no database.
 
 pub mod ids;
+pub mod kb;
 pub mod permissions;
 pub mod ticket;
 pub mod validate;

@@ -43,8 +43,27 @@ pub const GROUPS_MANAGE: Permission = "groups:manage";
 /// Read one's own profile; every signed-in user has it.
 pub const PROFILE_READ: Permission = "profile:read";
 
+/// Read knowledge-base articles the role may see (published ones for customers).
+pub const KB_READ: Permission = "kb:read";
+/// Write article drafts and submit them for review.
+pub const KB_WRITE: Permission = "kb:write";
+/// Approve, reject, publish, archive and edit published articles.
+pub const KB_PUBLISH: Permission = "kb:publish";
+/// Ask questions on articles and vote on them.
+pub const KB_FEEDBACK: Permission = "kb:feedback";
+/// Answer questions on articles and hide them.
+pub const KB_ANSWER: Permission = "kb:answer";
+/// Manage article categories.
+pub const KB_MANAGE: Permission = "kb:manage";
+
 /// Every permission the code knows, for validation of role edits.
 pub const ALL: &[Permission] = &[
+    KB_READ,
+    KB_WRITE,
+    KB_PUBLISH,
+    KB_FEEDBACK,
+    KB_ANSWER,
+    KB_MANAGE,
     TICKETS_RATE,
     ATTACHMENTS_WRITE,
     TICKETS_READ,
@@ -83,6 +102,10 @@ pub struct DefaultRole {
 }
 
 const AGENT: &[Permission] = &[
+    KB_READ,
+    KB_WRITE,
+    KB_FEEDBACK,
+    KB_ANSWER,
     ATTACHMENTS_WRITE,
     TICKETS_READ,
     TICKETS_CREATE,
@@ -97,8 +120,17 @@ const AGENT: &[Permission] = &[
     PROFILE_READ,
 ];
 
-const CUSTOMER: &[Permission] =
-    &[TICKETS_RATE, ATTACHMENTS_WRITE, TICKETS_READ, TICKETS_CREATE, TICKETS_UPDATE, TICKETS_COMMENT, PROFILE_READ];
+const CUSTOMER: &[Permission] = &[
+    KB_READ,
+    KB_FEEDBACK,
+    TICKETS_RATE,
+    ATTACHMENTS_WRITE,
+    TICKETS_READ,
+    TICKETS_CREATE,
+    TICKETS_UPDATE,
+    TICKETS_COMMENT,
+    PROFILE_READ,
+];
 
 /// The roles of SPEC §1, seeded per tenant; tenant admins may edit them afterwards.
 pub const DEFAULT_ROLES: &[DefaultRole] = &[
@@ -107,6 +139,12 @@ pub const DEFAULT_ROLES: &[DefaultRole] = &[
         name: "supervisor",
         staff: true,
         permissions: &[
+            KB_READ,
+            KB_WRITE,
+            KB_PUBLISH,
+            KB_FEEDBACK,
+            KB_ANSWER,
+            KB_MANAGE,
             ATTACHMENTS_WRITE,
             TICKETS_READ,
             TICKETS_CREATE,
@@ -129,6 +167,8 @@ pub const DEFAULT_ROLES: &[DefaultRole] = &[
         name: "company_admin",
         staff: false,
         permissions: &[
+            KB_READ,
+            KB_FEEDBACK,
             TICKETS_RATE,
             ATTACHMENTS_WRITE,
             TICKETS_READ,

@@ -9,6 +9,7 @@
 //! after authentication ([`Store::authenticate`], [`Store::issue_token`]) or to the operator CLI
 //! ([`Store::operator_ctx`]); a handler cannot make one up.
 
+mod kb;
 mod model;
 mod postgres;
 mod shared;
@@ -18,6 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+pub use kb::{DEFAULT_CATEGORIES, KbStore};
 pub use model::*;
 use uuid::Uuid;
 
@@ -108,7 +110,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the services need from persistence.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: KbStore + Send + Sync + 'static {
     /// The database behind this store.
     fn backend(&self) -> Backend;
 

@@ -238,6 +238,11 @@ pub struct TicketQuery {
     pub company_id: Option<Uuid>,
     pub requester_id: Option<Uuid>,
     pub updated_since: Option<i64>,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
+    pub resolution_category: Option<String>,
+    pub duplicate_of: Option<Uuid>,
+    pub satisfaction_score: Option<i64>,
     pub order: TicketOrder,
     pub after: Option<TicketCursor>,
     pub limit: i64,
@@ -346,4 +351,152 @@ pub struct NewAttachment {
     pub sha256: String,
     pub internal: bool,
     pub data: Vec<u8>,
+}
+
+/// An article category.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CategoryRecord {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub position: i64,
+}
+
+/// A knowledge-base article.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ArticleRecord {
+    pub id: Uuid,
+    pub key: String,
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub body: String,
+    pub body_html: String,
+    pub category_id: Option<Uuid>,
+    pub tags: String,
+    pub product: Option<String>,
+    pub visibility: String,
+    pub status: String,
+    pub author_id: Uuid,
+    pub reviewer_id: Option<Uuid>,
+    pub version: i64,
+    pub source_ticket_id: Option<Uuid>,
+    pub view_count: i64,
+    pub helpful_count: i64,
+    pub not_helpful_count: i64,
+    pub rating_sum: i64,
+    pub rating_count: i64,
+    pub resolved_count: i64,
+    pub published_at: Option<i64>,
+    pub last_reviewed_at: Option<i64>,
+    pub next_review_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Who is reading the knowledge base; applied inside every article query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KbAudience {
+    /// Agents and above: every article in every status.
+    Staff,
+    /// Signed-in customers: published public and customers-only articles.
+    Customer,
+    /// Anyone: published public articles.
+    Anonymous,
+}
+
+/// Input for a new article (always a draft).
+#[derive(Debug, Clone)]
+pub struct NewArticle {
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub body: String,
+    pub body_html: String,
+    pub category_id: Option<Uuid>,
+    pub tags: Vec<String>,
+    pub product: Option<String>,
+    pub visibility: String,
+    pub author_id: Uuid,
+    pub source_ticket_id: Option<Uuid>,
+}
+
+/// A change to an article; `publish` stores a new immutable version.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleChange {
+    pub id: Uuid,
+    pub now: i64,
+    pub expect_status: Option<String>,
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub summary: Option<String>,
+    pub body: Option<String>,
+    pub body_html: Option<String>,
+    pub category_id: Option<Option<Uuid>>,
+    pub tags: Option<Vec<String>>,
+    pub product: Option<Option<String>>,
+    pub visibility: Option<String>,
+    pub status: Option<String>,
+    pub reviewer_id: Option<Uuid>,
+    pub next_review_at: Option<Option<i64>>,
+    /// Store a version: (notes, who published).
+    pub publish: Option<(Option<String>, Uuid)>,
+}
+
+/// Filters of an article list.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleQuery {
+    pub status: Option<String>,
+    pub category_id: Option<Uuid>,
+    pub visibility: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A published version of an article.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VersionRecord {
+    pub article_id: Uuid,
+    pub version: i64,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub notes: Option<String>,
+    pub author_id: Uuid,
+    pub created_at: i64,
+}
+
+/// An article found by search.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ArticleHit {
+    pub id: Uuid,
+    pub key: String,
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub visibility: String,
+    /// A passage with matches between U+E000 and U+E001.
+    pub snippet: String,
+    pub score: f64,
+}
+
+/// A question on an article.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QuestionRecord {
+    pub id: Uuid,
+    pub article_id: Uuid,
+    pub author_id: Uuid,
+    pub body: String,
+    pub hidden: bool,
+    pub created_at: i64,
+}
+
+/// An answer to a question.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AnswerRecord {
+    pub id: Uuid,
+    pub question_id: Uuid,
+    pub author_id: Uuid,
+    pub body: String,
+    pub created_at: i64,
 }

@@ -124,6 +124,21 @@ macro_rules! portable_store {
             if let Some(v) = q.updated_since {
                 qb.push(" and t.updated_at >= ").push_bind(v);
             }
+            if let Some(v) = q.created_after {
+                qb.push(" and t.created_at >= ").push_bind(v);
+            }
+            if let Some(v) = q.created_before {
+                qb.push(" and t.created_at < ").push_bind(v);
+            }
+            if let Some(v) = &q.resolution_category {
+                qb.push(" and t.resolution_category = ").push_bind(v.clone());
+            }
+            if let Some(v) = q.duplicate_of {
+                qb.push(" and t.duplicate_of = ").push_bind(v);
+            }
+            if let Some(v) = q.satisfaction_score {
+                qb.push(" and t.satisfaction_score = ").push_bind(v);
+            }
         }
 
         /// Orders by the query's order and continues after its cursor (keyset, never OFFSET).
@@ -402,6 +417,7 @@ macro_rules! portable_store {
                             .await?;
                     }
                 }
+                kb_impl::seed_categories(&mut tx, &ctx).await?;
                 tx.commit().await?;
                 let record = TenantRecord {
                     id: ctx.tenant_id(),

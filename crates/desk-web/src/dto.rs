@@ -448,6 +448,14 @@ pub struct TicketListQuery {
     pub group_id: Option<Uuid>,
     pub company_id: Option<Uuid>,
     pub requester_id: Option<Uuid>,
+    pub resolution_category: Option<String>,
+    pub duplicate_of: Option<Uuid>,
+    /// 1–5: tickets rated exactly this.
+    pub satisfaction_score: Option<i64>,
+    /// RFC 3339: created at or after.
+    pub created_after: Option<String>,
+    /// RFC 3339: created before.
+    pub created_before: Option<String>,
     /// newest (default), oldest, updated, priority. Search results are ranked by relevance.
     pub sort: Option<String>,
     /// Full-text search over subject, description and public replies (all words must match).

@@ -103,6 +103,7 @@ impl From<CoreError> for AppError {
             }
             CoreError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
             CoreError::Transition(t) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_transition", t.to_string()),
+            CoreError::InvalidTransition(m) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_transition", m),
             CoreError::TooLarge(m) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m),
             CoreError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

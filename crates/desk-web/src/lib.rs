@@ -8,6 +8,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod ui;
 
 use std::sync::Arc;
 
@@ -45,6 +46,8 @@ pub fn app(desk: Desk) -> Router {
         router = router.route(path, def.into_method_router(&state));
     }
     router
+        .route("/kb/{tenant}", axum::routing::get(ui::public_kb::index))
+        .route("/kb/{tenant}/{slug}", axum::routing::get(ui::public_kb::article))
         .fallback(|| async { AppError::not_found() })
         .layer(axum::middleware::map_response(json_for_bare_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))

@@ -15,6 +15,10 @@ use schemars::schema::Schema;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::api::kb::{
+    self as kbapi, Article, Category, CreateArticle, CreateCategory, Diff, LinkArticle, ModerateQuestion, Question, Restore,
+    TextBody, UpdateArticle, Version, Vote,
+};
 use crate::api::{attachments, auth, directory, ops, tickets};
 use crate::dto::{
     AddMember, Attachment, BulkResults, BulkUpdate, ChangePassword, Comment, Company, CreateComment, CreateCompany, CreateGroup,
@@ -72,6 +76,8 @@ impl RouteDef {
             "groups" => "group",
             "roles" => "role",
             "attachments" => "attachment",
+            "kb" if path.contains("/questions/") => "question",
+            "kb" => "article",
             _ => "unknown",
         });
         Self {
@@ -282,6 +288,66 @@ pub fn routes() -> Vec<RouteDef> {
             "attachments",
         )
         .perm(perm::TICKETS_READ),
+        RouteDef::new(M::GET, "/api/v1/kb/categories", get(kbapi::categories), "Article categories", "kb").perm(perm::KB_READ).res::<Items<Category>>(200),
+        RouteDef::new(M::POST, "/api/v1/kb/categories", post(kbapi::create_category), "Add an article category", "kb")
+            .perm(perm::KB_MANAGE)
+            .req::<CreateCategory>(json!({"name": "Integrations"}))
+            .res::<Category>(201),
+        RouteDef::new(M::POST, "/api/v1/kb/articles", post(kbapi::create), "Write a draft article", "kb")
+            .perm(perm::KB_WRITE)
+            .req::<CreateArticle>(json!({"title": "How to reset your password", "summary": "Use the reset link.", "body": "1. Click **Forgot password**", "category": "faq", "visibility": "public"}))
+            .res::<Article>(201),
+        RouteDef::new(M::GET, "/api/v1/kb/articles", get(kbapi::list), "Articles the caller may read", "kb").perm(perm::KB_READ).res::<Items<Article>>(200),
+        RouteDef::new(M::GET, "/api/v1/kb/articles/{id}", get(kbapi::get), "One article (counts a view)", "kb").perm(perm::KB_READ).res::<Article>(200),
+        RouteDef::new(M::PATCH, "/api/v1/kb/articles/{id}", patch(kbapi::update), "Edit an article or move it through review", "kb")
+            .perm(perm::KB_WRITE)
+            .req::<UpdateArticle>(json!({"status": "in_review"}))
+            .res::<Article>(200),
+        RouteDef::new(M::GET, "/api/v1/kb/articles/{id}/versions", get(kbapi::versions), "Published versions, newest first", "kb")
+            .perm(perm::KB_WRITE)
+            .res::<Items<Version>>(200),
+        RouteDef::new(M::GET, "/api/v1/kb/articles/{id}/diff", get(kbapi::diff), "Line diff between versions (?from=1&to=2)", "kb")
+            .perm(perm::KB_WRITE)
+            .res::<Diff>(200),
+        RouteDef::new(M::POST, "/api/v1/kb/articles/{id}/restore", post(kbapi::restore), "Restore a version as the working draft", "kb")
+            .perm(perm::KB_WRITE)
+            .req::<Restore>(json!({"version": 1}))
+            .res::<Article>(200),
+        RouteDef::new(M::POST, "/api/v1/kb/articles/{id}/vote", post(kbapi::vote), "Vote helpful / not helpful and rate 1-5", "kb")
+            .perm(perm::KB_FEEDBACK)
+            .req::<Vote>(json!({"helpful": true, "rating": 5}))
+            .res::<Article>(200),
+        RouteDef::new(M::POST, "/api/v1/kb/articles/{id}/questions", post(kbapi::ask), "Ask a question on an article", "kb")
+            .perm(perm::KB_FEEDBACK)
+            .req::<TextBody>(json!({"body": "Does this work on mobile too?"}))
+            .res::<Question>(201),
+        RouteDef::new(M::GET, "/api/v1/kb/articles/{id}/questions", get(kbapi::questions), "Questions and answers on an article", "kb")
+            .perm(perm::KB_READ)
+            .res::<Items<Question>>(200),
+        RouteDef::new(M::POST, "/api/v1/kb/questions/{id}/answers", post(kbapi::answer), "Answer a question", "kb")
+            .perm(perm::KB_ANSWER)
+            .req::<TextBody>(json!({"body": "Yes, the same steps work in the app."}))
+            .res::<kbapi::Answer>(201),
+        RouteDef::new(M::PATCH, "/api/v1/kb/questions/{id}", patch(kbapi::moderate), "Hide or show a question", "kb")
+            .perm(perm::KB_ANSWER)
+            .req::<ModerateQuestion>(json!({"hidden": false}))
+            .res::<Question>(200),
+        RouteDef::new(M::GET, "/api/v1/kb/search", get(kbapi::search), "Search articles (?q=…&mode=keyword&limit=N)", "kb")
+            .perm(perm::KB_READ)
+            .res::<Items<kbapi::SearchHit>>(200),
+        RouteDef::new(M::POST, "/api/v1/tickets/{id}/articles", post(kbapi::link), "Record that an article resolved the ticket", "tickets")
+            .perm(perm::TICKETS_MANAGE)
+            .req::<LinkArticle>(json!({"article_id": "{article_id}"}))
+            .res::<Article>(200),
+        RouteDef::new(M::POST, "/api/v1/tickets/{id}/draft-article", post(kbapi::draft_from_ticket), "Draft an article from a resolved ticket", "tickets")
+            .perm(perm::KB_WRITE)
+            .res::<Article>(201),
+        RouteDef::new(M::GET, "/api/v1/public/{tenant}/kb/search", get(kbapi::public_search), "Search a tenant's public articles (no login)", "public")
+            .res::<Items<kbapi::SearchHit>>(200),
+        RouteDef::new(M::GET, "/api/v1/public/{tenant}/kb/articles", get(kbapi::public_list), "A tenant's public articles (no login)", "public")
+            .res::<Items<Article>>(200),
+        RouteDef::new(M::GET, "/api/v1/public/{tenant}/kb/articles/{slug}", get(kbapi::public_article), "One public article by slug (no login)", "public")
+            .res::<Article>(200),
         RouteDef::new(M::GET, "/api/v1/tickets/{id}/history", get(tickets::history), "Every change, oldest first", "tickets")
             .perm(perm::TICKETS_READ)
             .res::<Items<HistoryEntry>>(200),

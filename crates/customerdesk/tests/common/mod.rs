@@ -222,6 +222,8 @@ pub struct Seeded {
     pub internal_note: String,
     /// The customer role's permissions, to PATCH it without changing it.
     pub customer_role_permissions: Value,
+    /// The slug of the published public article.
+    pub article_slug: String,
 }
 
 impl Seeded {
@@ -289,6 +291,25 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
     );
     let file = ok(s.upload(&t1id, &customer, "photo.txt", b"tray 2 photo", &[]).await, "attachment");
     ok(s.upload(&t1id, &agent, "log.txt", internal_note.as_bytes(), &[("internal", "true")]).await, "internal attachment");
+    let article = ok(
+        s.post("/api/v1/kb/articles", &admin, json!({"title": format!("Reset your {slug} password"), "summary": "Use the link.", "body": "1. Click **Forgot password**", "category": "faq", "visibility": "public"}))
+            .await,
+        "article",
+    );
+    let article_id = article["id"].as_str().expect("id").to_owned();
+    ok(
+        s.patch(&format!("/api/v1/kb/articles/{article_id}"), &admin, json!({"status": "published", "notes": "first"})).await,
+        "publish",
+    );
+    ok(s.get(&format!("/api/v1/kb/articles/{article_id}"), &customer).await, "view");
+    ok(s.post(&format!("/api/v1/kb/articles/{article_id}/vote"), &customer, json!({"helpful": true, "rating": 4})).await, "vote");
+    let question = ok(
+        s.post(&format!("/api/v1/kb/articles/{article_id}/questions"), &customer, json!({"body": "Mobile too?"})).await,
+        "question",
+    );
+    let question_id = question["id"].as_str().expect("id").to_owned();
+    ok(s.post(&format!("/api/v1/kb/questions/{question_id}/answers"), &agent, json!({"body": "Yes."})).await, "answer");
+    ok(s.post(&format!("/api/v1/tickets/{t1id}/articles"), &agent, json!({"article_id": article_id})).await, "link");
     let (_, roles) = s.get("/api/v1/roles", &admin).await;
     let customer_role =
         roles["items"].as_array().expect("roles").iter().find(|r| r["name"] == "customer").expect("customer role");
@@ -299,6 +320,8 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
     ids.insert("group", gid);
     ids.insert("role", customer_role["id"].as_str().expect("id").to_owned());
     ids.insert("attachment", file["id"].as_str().expect("id").to_owned());
+    ids.insert("article", article_id);
+    ids.insert("question", question_id);
     Seeded {
         slug: slug.into(),
         emails,
@@ -309,6 +332,7 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
         company_admin_ticket: t3["id"].as_str().expect("id").to_owned(),
         internal_note,
         customer_role_permissions: customer_role["permissions"].clone(),
+        article_slug: article["slug"].as_str().expect("slug").to_owned(),
     }
 }
 

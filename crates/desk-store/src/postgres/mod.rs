@@ -9,7 +9,10 @@ use sqlx::{Executor, PgConnection};
 
 use crate::shared::{migrator, portable_store};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
+    (2, "knowledge_base", include_str!("../../migrations/postgres/0002_knowledge_base.sql")),
+];
 
 /// The role the server switches to when `DATABASE_URL` names a superuser or a BYPASSRLS role.
 pub const APP_ROLE: &str = "customerdesk_app";
@@ -176,5 +179,45 @@ impl PgStore {
         qb
     }
 }
+
+const ARTICLE_VECTOR: &str = "setweight(to_tsvector('english', $1), 'A') || setweight(to_tsvector('english', $2), 'B') \
+     || setweight(to_tsvector('english', $3), 'C')";
+
+impl PgStore {
+    async fn index_article(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, title: &str, summary: &str, body: &str) -> StoreResult<()> {
+        Self::reindex_article(tx, ctx, id, title, summary, body).await
+    }
+
+    async fn reindex_article(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, title: &str, summary: &str, body: &str) -> StoreResult<()> {
+        sqlx::query(&format!("update kb_articles set search = {ARTICLE_VECTOR} where tenant_id = $4 and id = $5"))
+            .bind(title)
+            .bind(summary)
+            .bind(body)
+            .bind(ctx.tenant_id())
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Any word may match; `websearch_to_tsquery` never fails on user syntax.
+    fn article_search_query(ctx: &TenantCtx, words: &[String]) -> QueryBuilder<'static, sqlx::Postgres> {
+        let cleaned: Vec<String> = words
+            .iter()
+            .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut qb = QueryBuilder::new(
+            "select a.id, a.key, a.title, a.slug, a.summary, a.visibility, ts_headline('english', a.summary || E'\\n' || a.body, q, ",
+        );
+        qb.push_bind(HEADLINE);
+        qb.push(") as snippet, ts_rank(a.search, q)::float8 as score from kb_articles a, websearch_to_tsquery('english', ");
+        qb.push_bind(cleaned.join(" or "));
+        qb.push(") q where a.search @@ q and a.tenant_id = ").push_bind(ctx.tenant_id());
+        qb
+    }
+}
+
+crate::kb::kb_store!(PgStore, sqlx::Postgres);
 
 portable_store!(PgStore, sqlx::Postgres, Backend::Postgres, " for update of t");

@@ -10,7 +10,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::shared::{migrator, portable_store};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../../migrations/sqlite/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../../migrations/sqlite/0001_foundation.sql")),
+    (2, "knowledge_base", include_str!("../../migrations/sqlite/0002_knowledge_base.sql")),
+];
 
 /// SQLite store.
 #[derive(Debug, Clone)]
@@ -79,11 +82,12 @@ fn tenant_token(ctx: &TenantCtx) -> String {
 }
 
 /// An FTS5 query from user words: each word a quoted phrase (so no operator or column syntax
-/// gets through), all required, inside the tenant's documents.
-fn fts_query(ctx: &TenantCtx, words: &[String]) -> String {
+/// gets through), joined by `joiner` (" " for all, " OR " for any), over `columns`, inside the
+/// tenant's documents.
+fn fts_query(ctx: &TenantCtx, columns: &str, words: &[String], joiner: &str) -> String {
     let phrases: Vec<String> =
         words.iter().map(|w| w.replace('"', " ")).filter(|w| !w.trim().is_empty()).map(|w| format!("\"{}\"", w.trim())).collect();
-    format!("tenant : \"{}\" AND {{subject body}} : ({})", tenant_token(ctx), phrases.join(" "))
+    format!("tenant : \"{}\" AND {{{columns}}} : ({})", tenant_token(ctx), phrases.join(joiner))
 }
 
 impl SqliteStore {
@@ -144,10 +148,62 @@ impl SqliteStore {
              join tickets t on t.tenant_id = s.tenant_id and t.id = s.ticket_id \
              where tickets_fts match "
         ));
-        qb.push_bind(fts_query(ctx, words)).push(" and t.tenant_id = ").push_bind(ctx.tenant_id());
+        qb.push_bind(fts_query(ctx, "subject body", words, " ")).push(" and t.tenant_id = ").push_bind(ctx.tenant_id());
         qb
     }
 }
+
+impl SqliteStore {
+    async fn index_article(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, title: &str, summary: &str, body: &str) -> StoreResult<()> {
+        let (rowid,): (i64,) = sqlx::query_as("insert into kb_search_ids (tenant_id, article_id) values ($1, $2) returning id")
+            .bind(ctx.tenant_id())
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?;
+        sqlx::query("insert into kb_fts (rowid, tenant, title, summary, body) values ($1, $2, $3, $4, $5)")
+            .bind(rowid)
+            .bind(tenant_token(ctx))
+            .bind(title)
+            .bind(summary)
+            .bind(body)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn reindex_article(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, title: &str, summary: &str, body: &str) -> StoreResult<()> {
+        sqlx::query(
+            "update kb_fts set title = $1, summary = $2, body = $3 \
+             where rowid = (select id from kb_search_ids where tenant_id = $4 and article_id = $5)",
+        )
+        .bind(title)
+        .bind(summary)
+        .bind(body)
+        .bind(ctx.tenant_id())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Any word may match (readers phrase questions, not keyword lists); BM25 ranks.
+    fn article_search_query(ctx: &TenantCtx, words: &[String]) -> QueryBuilder<'static, sqlx::Sqlite> {
+        let mut qb = QueryBuilder::new(
+            "select a.id, a.key, a.title, a.slug, a.summary, a.visibility, \
+             case when instr(snippet(kb_fts, 3, char(57344), char(57345), '…', 20), char(57344)) > 0 \
+               then snippet(kb_fts, 3, char(57344), char(57345), '…', 20) \
+               else snippet(kb_fts, -1, char(57344), char(57345), '…', 20) end as snippet, \
+             -bm25(kb_fts, 0.0, 8.0, 3.0, 1.0) as score \
+             from kb_fts join kb_search_ids s on s.id = kb_fts.rowid \
+             join kb_articles a on a.tenant_id = s.tenant_id and a.id = s.article_id \
+             where kb_fts match ",
+        );
+        qb.push_bind(fts_query(ctx, "title summary body", words, " OR ")).push(" and a.tenant_id = ").push_bind(ctx.tenant_id());
+        qb
+    }
+}
+
+crate::kb::kb_store!(SqliteStore, sqlx::Sqlite);
 
 // SQLite has one writer, so a read-modify-write inside a write transaction needs no row lock.
 portable_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "");

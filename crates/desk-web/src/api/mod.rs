@@ -3,5 +3,6 @@
 pub mod attachments;
 pub mod auth;
 pub mod directory;
+pub mod kb;
 pub mod ops;
 pub mod tickets;

@@ -1,0 +1,3 @@
+//! Server-rendered pages. For now: the public knowledge base, readable without JavaScript.
+
+pub mod public_kb;

@@ -3,17 +3,17 @@
 
 use std::fmt::Write;
 
+use desk_domain::Status;
 use desk_domain::kb::{ArticleStatus, Editor, Visibility, diff_lines, slugify};
 use desk_domain::permissions as perm;
 use desk_domain::validate::Errors;
-use desk_domain::{Status, normalize_tag};
 use desk_store::{
     AnswerRecord, ArticleChange, ArticleHit, ArticleQuery, ArticleRecord, CategoryRecord, KbAudience, NewArticle, Principal,
     QuestionRecord, StoreError, TenantCtx, VersionRecord,
 };
 use uuid::Uuid;
 
-use crate::tickets::scope_of;
+use crate::tickets::{parse_tags, scope_of};
 use crate::{CoreError, CoreResult, Desk, now_ms, require};
 
 pub use desk_domain::kb::DiffLine;
@@ -96,18 +96,6 @@ fn editor_of(p: &Principal) -> Editor {
 
 fn today() -> i64 {
     now_ms() / 86_400_000
-}
-
-fn parse_tags(raw: &[String]) -> CoreResult<Vec<String>> {
-    let mut out = Vec::new();
-    for t in raw {
-        let tag =
-            normalize_tag(t).ok_or_else(|| CoreError::field("tags", "tags are up to 40 letters, digits, '-', '_' or '.'"))?;
-        if !out.contains(&tag) {
-            out.push(tag);
-        }
-    }
-    Ok(out)
 }
 
 fn stored_status(a: &ArticleRecord) -> CoreResult<ArticleStatus> {

@@ -160,7 +160,8 @@ fn parse_list<T: Copy + std::fmt::Display>(
         .collect()
 }
 
-fn parse_tags(raw: &[String]) -> CoreResult<Vec<String>> {
+/// Normalises and de-duplicates tags (at most 20).
+pub(crate) fn parse_tags(raw: &[String]) -> CoreResult<Vec<String>> {
     let mut tags = Vec::new();
     for t in raw {
         let tag =

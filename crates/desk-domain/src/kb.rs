@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ticket::wire_names;
+
 /// Where an article stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -25,30 +27,8 @@ pub enum Visibility {
     Internal,
 }
 
-macro_rules! names {
-    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
-        impl $ty {
-            /// Every value.
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),*];
-            /// The wire name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $name),* }
-            }
-            /// Parses the wire name.
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($name => Some($ty::$variant),)* _ => None }
-            }
-        }
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-names!(ArticleStatus { Draft => "draft", InReview => "in_review", Published => "published", Archived => "archived" });
-names!(Visibility { Public => "public", Customers => "customers", Internal => "internal" });
+wire_names!(ArticleStatus { Draft => "draft", InReview => "in_review", Published => "published", Archived => "archived" });
+wire_names!(Visibility { Public => "public", Customers => "customers", Internal => "internal" });
 
 /// Which side of the review an editor is on: writers (kb:write) or publishers (kb:publish).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

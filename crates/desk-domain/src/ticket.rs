@@ -77,6 +77,7 @@ pub enum Sort {
     Priority,
 }
 
+/// Gives an enum `ALL`, `as_str`, `parse` and `Display` over its snake_case wire names.
 macro_rules! wire_names {
     ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
         impl $ty {
@@ -101,6 +102,8 @@ macro_rules! wire_names {
         }
     };
 }
+
+pub(crate) use wire_names;
 
 wire_names!(Status {
     New => "new",

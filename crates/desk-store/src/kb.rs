@@ -215,14 +215,8 @@ macro_rules! kb_store {
 
                 async fn create_article(&self, ctx: &TenantCtx, new: NewArticle, year: i32, now: i64) -> StoreResult<ArticleRecord> {
                     let mut tx = self.write_tx(ctx).await?;
-                    let (n,): (i64,) = sqlx::query_as(
-                        "insert into counters (tenant_id, name, value) values ($1, $2, 1) \
-                         on conflict (tenant_id, name) do update set value = counters.value + 1 returning value",
-                    )
-                    .bind(ctx.tenant_id())
-                    .bind(format!("kb-{year}"))
-                    .fetch_one(&mut *tx)
-                    .await?;
+                    let (n,): (i64,) =
+                        sqlx::query_as(crate::shared::NEXT_COUNTER).bind(ctx.tenant_id()).bind(format!("kb-{year}")).fetch_one(&mut *tx).await?;
                     let id = Uuid::now_v7();
                     sqlx::query(
                         "insert into kb_articles (tenant_id, id, key, title, slug, summary, body, body_html, category_id, tags, product, \

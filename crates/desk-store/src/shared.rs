@@ -22,6 +22,11 @@ pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator 
     }
 }
 
+/// Takes the next value of a per-tenant counter (`$1` tenant, `$2` name). The upsert locks the
+/// counter row until commit, so concurrent takers are serialised and values never repeat.
+pub(crate) const NEXT_COUNTER: &str = "insert into counters (tenant_id, name, value) values ($1, $2, 1) \
+     on conflict (tenant_id, name) do update set value = counters.value + 1 returning value";
+
 /// A history entry to write.
 pub(crate) struct NewEvent<'a> {
     pub ticket_id: uuid::Uuid,
@@ -289,15 +294,8 @@ macro_rules! portable_store {
         }
 
         async fn insert_ticket(tx: &mut Tx, ctx: &TenantCtx, new: &NewTicket, now: i64) -> StoreResult<TicketRecord> {
-            // The counter row is locked by the upsert until commit, so concurrent creations
-            // in one tenant are serialised on it and numbers never repeat.
-            let (number,): (i64,) = sqlx::query_as(
-                "insert into counters (tenant_id, name, value) values ($1, 'ticket', 1) \
-                 on conflict (tenant_id, name) do update set value = counters.value + 1 returning value",
-            )
-            .bind(ctx.tenant_id())
-            .fetch_one(&mut **tx)
-            .await?;
+            let (number,): (i64,) =
+                sqlx::query_as(crate::shared::NEXT_COUNTER).bind(ctx.tenant_id()).bind("ticket").fetch_one(&mut **tx).await?;
             let id = Uuid::now_v7();
             sqlx::query(
                 "insert into tickets (tenant_id, id, number, subject, description, status, priority, requester_id, \

@@ -259,7 +259,7 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// A snippet with match markers, as plain text and as escaped HTML with `<mark>`.
-fn render_snippet(raw: &str) -> (String, String) {
+pub fn render_snippet(raw: &str) -> (String, String) {
     let plain: String = raw.chars().filter(|c| *c != MARK_START && *c != MARK_END).collect();
     let html = escape_html(raw).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>");
     (plain, html)

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::dto::{Items, escape_html, rfc3339};
+use crate::dto::{Items, render_snippet, rfc3339};
 use crate::error::{ApiResult, AppError};
 use crate::extract::{ApiJson, ApiQuery, Auth, IdPath, double_option};
 
@@ -287,9 +287,7 @@ fn hits(found: Vec<desk_store::ArticleHit>) -> Items<SearchHit> {
     let items = found
         .into_iter()
         .map(|h| {
-            let plain: String =
-                h.snippet.chars().filter(|c| *c != desk_store::MARK_START && *c != desk_store::MARK_END).collect();
-            let html = escape_html(&h.snippet).replace(desk_store::MARK_START, "<mark>").replace(desk_store::MARK_END, "</mark>");
+            let (plain, html) = render_snippet(&h.snippet);
             SearchHit {
                 id: h.id,
                 key: h.key,

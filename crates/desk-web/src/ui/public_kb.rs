@@ -70,7 +70,7 @@ pub async fn index(State(s): State<AppState>, Path(tenant): Path<String>, Query(
     } else {
         match s.desk.public_search(&tenant, &q, 20).await {
             Ok(hits) => hits.iter().fold(String::new(), |mut out, h| {
-                let snippet = e(&h.snippet).replace(desk_store::MARK_START, "<mark>").replace(desk_store::MARK_END, "</mark>");
+                let snippet = crate::dto::render_snippet(&h.snippet).1;
                 let _ = write!(
                     out,
                     "<li><a href=\"/kb/{}/{}\">{}</a><br><span class=\"muted\">{snippet}</span></li>",

@@ -123,6 +123,19 @@ async fn visibility(backend: Backend) {
     assert_eq!(page("/kb/acme/quasar-public-guide").await.0, 200);
     assert_eq!(page("/kb/acme/quasar-internal-guide").await.0, 404);
     assert_eq!(s.get("/api/v1/kb/search?q=quasar&mode=semantic", &agent).await.0, 422, "semantic search needs the model");
+    // Categories are the tenant's own: renaming one touches no other tenant.
+    let (_, cats) = s.get("/api/v1/kb/categories", &a.admin_token).await;
+    let faq = cats["items"].as_array().expect("items").iter().find(|c| c["slug"] == "faq").expect("faq")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(
+        s.patch(&format!("/api/v1/kb/categories/{faq}"), &a.admin_token, json!({"name": "Questions"})).await.1["name"],
+        "Questions"
+    );
+    assert_eq!(s.patch(&format!("/api/v1/kb/categories/{faq}"), &other, json!({"name": "Mine now"})).await.0, 404);
+    let (_, theirs) = s.get("/api/v1/kb/categories", &other).await;
+    assert!(theirs["items"].as_array().expect("items").iter().any(|c| c["name"] == "FAQ"));
 }
 
 /// Must-show 3 through the API: hostile markdown is stored as written and served inert.
@@ -224,11 +237,16 @@ async fn feedback_and_questions(backend: Backend) {
         403,
         "customers do not moderate"
     );
+    let public_questions = format!("/api/v1/public/acme/kb/articles/{}/questions", a.article_slug);
+    let (_, anon) = s.call("GET", &public_questions, None, None).await;
+    assert_eq!(anon["items"][0]["answers"][0]["body"], "Yes.", "anonymous readers of a public article see its thread");
     assert_eq!(s.patch(&format!("/api/v1/kb/questions/{qid}"), &agent, json!({"hidden": true})).await.0, 200);
     assert!(
         s.get(&format!("{path}/questions"), &other).await.1["items"].as_array().expect("items").is_empty(),
         "hidden from readers"
     );
+    let (_, anon) = s.call("GET", &public_questions, None, None).await;
+    assert!(anon["items"].as_array().expect("items").is_empty(), "hidden from anonymous readers");
     assert_eq!(
         s.get(&format!("{path}/questions"), &agent).await.1["items"].as_array().expect("items").len(),
         1,

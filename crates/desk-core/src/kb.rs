@@ -144,6 +144,15 @@ impl Desk {
         Ok(self.store.create_category(&p.ctx, &slug, name.trim()).await?)
     }
 
+    /// Renames a category.
+    pub async fn rename_kb_category(&self, p: &Principal, id: Uuid, name: &str) -> CoreResult<CategoryRecord> {
+        require(p, perm::KB_MANAGE)?;
+        let mut e = Errors::default();
+        e.text("name", name, 80);
+        e.finish()?;
+        Ok(self.store.rename_category(&p.ctx, id, name.trim()).await?)
+    }
+
     /// Writes a new draft.
     pub async fn create_article(&self, p: &Principal, input: ArticleInput) -> CoreResult<ArticleRecord> {
         require(p, perm::KB_WRITE)?;
@@ -513,6 +522,13 @@ impl Desk {
         let ctx = self.store.public_ctx(tenant).await?.ok_or(CoreError::NotFound)?;
         let q = ArticleQuery { limit: limit.clamp(1, 200), offset: offset.max(0), ..ArticleQuery::default() };
         Ok(self.store.list_articles(&ctx, KbAudience::Anonymous, &q).await?)
+    }
+
+    /// The visible questions and answers on a public article, for anonymous readers.
+    pub async fn public_questions(&self, tenant: &str, slug: &str) -> CoreResult<Vec<(QuestionRecord, Vec<AnswerRecord>)>> {
+        let ctx = self.store.public_ctx(tenant).await?.ok_or(CoreError::NotFound)?;
+        let a = self.store.get_article_by_slug(&ctx, KbAudience::Anonymous, slug).await?;
+        Ok(self.store.list_questions(&ctx, a.id, false).await?)
     }
 
     /// One public article by slug; `visitor` (an opaque hash) counts the view once a day.

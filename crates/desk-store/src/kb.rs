@@ -31,6 +31,8 @@ pub trait KbStore: Send + Sync {
     async fn list_categories(&self, ctx: &TenantCtx) -> StoreResult<Vec<CategoryRecord>>;
     /// Adds a category.
     async fn create_category(&self, ctx: &TenantCtx, slug: &str, name: &str) -> StoreResult<CategoryRecord>;
+    /// Renames a category (its slug stays, so links keep working).
+    async fn rename_category(&self, ctx: &TenantCtx, id: Uuid, name: &str) -> StoreResult<CategoryRecord>;
     /// Creates a draft with the next `KB-<year>-<n>` key.
     async fn create_article(&self, ctx: &TenantCtx, new: NewArticle, year: i32, now: i64) -> StoreResult<ArticleRecord>;
     /// One article the audience may read.
@@ -211,6 +213,27 @@ macro_rules! kb_store {
                         .map_err(crate::classify)?;
                     tx.commit().await?;
                     Ok(record)
+                }
+
+                async fn rename_category(&self, ctx: &TenantCtx, id: Uuid, name: &str) -> StoreResult<CategoryRecord> {
+                    let mut tx = self.write_tx(ctx).await?;
+                    let n = sqlx::query("update kb_categories set name = $1 where tenant_id = $2 and id = $3")
+                        .bind(name)
+                        .bind(ctx.tenant_id())
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    let c = sqlx::query_as("select id, slug, name, position from kb_categories where tenant_id = $1 and id = $2")
+                        .bind(ctx.tenant_id())
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(c)
                 }
 
                 async fn create_article(&self, ctx: &TenantCtx, new: NewArticle, year: i32, now: i64) -> StoreResult<ArticleRecord> {

@@ -77,6 +77,7 @@ impl RouteDef {
             "roles" => "role",
             "attachments" => "attachment",
             "kb" if path.contains("/questions/") => "question",
+            "kb" if path.contains("/categories/") => "category",
             "kb" => "article",
             _ => "unknown",
         });
@@ -293,6 +294,10 @@ pub fn routes() -> Vec<RouteDef> {
             .perm(perm::KB_MANAGE)
             .req::<CreateCategory>(json!({"name": "Integrations"}))
             .res::<Category>(201),
+        RouteDef::new(M::PATCH, "/api/v1/kb/categories/{id}", patch(kbapi::rename_category), "Rename an article category", "kb")
+            .perm(perm::KB_MANAGE)
+            .req::<CreateCategory>(json!({"name": "Questions & answers"}))
+            .res::<Category>(200),
         RouteDef::new(M::POST, "/api/v1/kb/articles", post(kbapi::create), "Write a draft article", "kb")
             .perm(perm::KB_WRITE)
             .req::<CreateArticle>(json!({"title": "How to reset your password", "summary": "Use the reset link.", "body": "1. Click **Forgot password**", "category": "faq", "visibility": "public"}))
@@ -348,6 +353,8 @@ pub fn routes() -> Vec<RouteDef> {
             .res::<Items<Article>>(200),
         RouteDef::new(M::GET, "/api/v1/public/{tenant}/kb/articles/{slug}", get(kbapi::public_article), "One public article by slug (no login)", "public")
             .res::<Article>(200),
+        RouteDef::new(M::GET, "/api/v1/public/{tenant}/kb/articles/{slug}/questions", get(kbapi::public_questions), "Visible questions on a public article (no login)", "public")
+            .res::<Items<Question>>(200),
         RouteDef::new(M::GET, "/api/v1/tickets/{id}/history", get(tickets::history), "Every change, oldest first", "tickets")
             .perm(perm::TICKETS_READ)
             .res::<Items<HistoryEntry>>(200),

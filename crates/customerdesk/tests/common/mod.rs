@@ -322,6 +322,8 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
     ids.insert("attachment", file["id"].as_str().expect("id").to_owned());
     ids.insert("article", article_id);
     ids.insert("question", question_id);
+    let (_, cats) = s.get("/api/v1/kb/categories", &admin).await;
+    ids.insert("category", cats["items"][0]["id"].as_str().expect("category").to_owned());
     Seeded {
         slug: slug.into(),
         emails,

@@ -319,6 +319,17 @@ pub async fn create_category(
     Ok((StatusCode::CREATED, Json(Category { id: c.id, slug: c.slug, name: c.name })))
 }
 
+/// Renames a category.
+pub async fn rename_category(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<CreateCategory>,
+) -> ApiResult<Json<Category>> {
+    let c = s.desk.rename_kb_category(&p, id, &r.name).await?;
+    Ok(Json(Category { id: c.id, slug: c.slug, name: c.name }))
+}
+
 /// Writes a draft.
 pub async fn create(
     State(s): State<AppState>,
@@ -528,6 +539,15 @@ pub async fn public_article(
     headers: HeaderMap,
 ) -> ApiResult<Json<Article>> {
     Ok(Json(s.desk.public_article(&tenant, &slug, &visitor(&headers)).await?.into()))
+}
+
+/// Anonymous read of the visible questions on one public article.
+pub async fn public_questions(
+    State(s): State<AppState>,
+    Path((tenant, slug)): Path<(String, String)>,
+) -> ApiResult<Json<Items<Question>>> {
+    let found = s.desk.public_questions(&tenant, &slug).await?;
+    Ok(Json(Items { items: found.into_iter().map(|(q, a)| question(q, a)).collect() }))
 }
 
 /// An opaque per-visitor key for "one view per visitor per day": a hash of the client's

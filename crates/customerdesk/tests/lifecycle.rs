@@ -337,6 +337,12 @@ async fn attachments(backend: Backend) {
     assert_eq!(s.get(internal_url, &customer).await.0, 404, "internal file download");
     assert_eq!(s.get(file["url"].as_str().expect("url"), &other).await.0, 404, "other company's customer");
     assert_eq!(s.upload(t, &customer, "x.txt", b"x", &[("internal", "true")]).await.0, 403);
+    // A file hung on an internal note is internal, whatever the form said.
+    let (_, note) =
+        s.post(&format!("/api/v1/tickets/{t}/comments"), &agent, json!({"body": "see trace", "internal": true})).await;
+    let (status, on_note) = s.upload(t, &agent, "trace.txt", b"trace", &[("comment_id", note["id"].as_str().expect("id"))]).await;
+    assert_eq!((status, on_note["internal"].as_bool()), (201, Some(true)));
+    assert_eq!(s.get(on_note["url"].as_str().expect("url"), &customer).await.0, 404);
     assert_eq!(s.upload(&a.other_company_ticket, &customer, "x.txt", b"x", &[]).await.0, 404);
     assert_eq!(s.upload(t, &customer, "empty.txt", b"", &[]).await.0, 422);
     let big = vec![b'a'; desk_core::MAX_ATTACHMENT_BYTES + 1];

@@ -98,11 +98,23 @@ async fn concurrent_creations_get_consecutive_numbers(backend: Backend) {
         .collect();
     numbers.sort_unstable();
     assert_eq!(numbers, (base + 1..=base + 32).collect::<Vec<_>>());
-    // Another tenant's numbering is its own.
+    // Another tenant's numbering is its own, also when both create at once (one batch may hold
+    // both tenants, interleaved).
     let other = s.tenant("quiet").await;
-    let (_, t) = s.post("/api/v1/tickets", &other, json!({"subject": "hello"})).await;
-    assert_eq!(t["number"], 1);
-    assert_eq!(t["key"], "QUIET-1");
+    let both = (0..32).map(|i| {
+        let (s, token) = (&s, if i % 2 == 0 { &admin } else { &other });
+        async move { s.post("/api/v1/tickets", token, json!({"subject": format!("mixed {i}")})).await }
+    });
+    let results = futures_util::future::join_all(both).await;
+    let mut quiet: Vec<i64> = Vec::new();
+    for (status, t) in &results {
+        assert_eq!(*status, 201, "{t}");
+        if t["key"].as_str().expect("key").starts_with("QUIET-") {
+            quiet.push(t["number"].as_i64().expect("n"));
+        }
+    }
+    quiet.sort_unstable();
+    assert_eq!(quiet, (1..=16).collect::<Vec<i64>>());
 }
 
 /// A staff reply records the first response and starts work; a customer reply to a ticket
@@ -219,6 +231,19 @@ async fn bad_input_gets_clear_errors(backend: Backend) {
         assert_eq!(body["error"]["code"], code, "case {i}: {body}");
         assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "case {i}");
     }
+    // NUL characters and punctuation-only searches are refused or empty, never a 500.
+    let (status, err) = s.post("/api/v1/tickets", &admin, json!({"subject": "nul \u{0} here"})).await;
+    assert_eq!((status, err["error"]["fields"][0]["field"].as_str()), (422, Some("subject")));
+    for q in ["%22", "%22%22%20%22", "%00", "abc%00", "*", "%E2%80%8B"] {
+        let (status, body) = s.get(&format!("/api/v1/tickets?q={q}"), &admin).await;
+        assert_eq!(status, 200, "q={q}: {body}");
+        let (status, body) = s.get(&format!("/api/v1/kb/search?q={q}"), &admin).await;
+        assert_eq!(status, 200, "kb q={q}: {body}");
+        let (status, body) = s.call("GET", &format!("/api/v1/public/strict/kb/search?q={q}"), None, None).await;
+        assert_eq!(status, 200, "public q={q}: {body}");
+    }
+    let (status, _) = s.call("GET", "/api/v1/public/%00/kb/articles", None, None).await;
+    assert!(status == 404 || status == 422, "{status}");
     let big = "x".repeat(desk_web::BODY_LIMIT + 10);
     let res = s
         .http

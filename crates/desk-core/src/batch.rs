@@ -55,9 +55,9 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<(TenantCtx, NewTicket
                 }
             }
             Err(e) => {
-                let e = CoreError::from(e);
-                for reply in replies {
-                    let _ = reply.send(Err(CoreError::Internal(e.to_string())));
+                // A batch of one: its own error, with its own status (409, 422…).
+                if let Some(reply) = replies.into_iter().next() {
+                    let _ = reply.send(Err(CoreError::from(e)));
                 }
             }
         }

@@ -55,6 +55,7 @@ impl From<StoreError> for CoreError {
             StoreError::NotFound => CoreError::NotFound,
             StoreError::Conflict(m) => CoreError::Conflict(m),
             StoreError::InvalidReference(m) => CoreError::field("reference", &m),
+            StoreError::InvalidInput(m) => CoreError::field("body", &m),
             e @ (StoreError::Database(_) | StoreError::Migrate(_)) => CoreError::Internal(e.to_string()),
         }
     }

@@ -248,7 +248,7 @@ impl Desk {
     /// review; publishers also edit published ones, each such edit becoming a new version.
     pub async fn update_article(&self, p: &Principal, id: Uuid, patch: ArticlePatch) -> CoreResult<ArticleRecord> {
         require(p, perm::KB_WRITE)?;
-        let cur = self.store.get_article(&p.ctx, KbAudience::Staff, id).await?;
+        let cur = self.store.get_article(&p.ctx, audience_of(p), id).await?;
         let from = stored_status(&cur)?;
         let editor = editor_of(p);
         if patch.touches_content() && !from.writer_may_edit() && editor == Editor::Writer {
@@ -328,14 +328,15 @@ impl Desk {
     /// The published versions of an article, newest first (staff).
     pub async fn article_versions(&self, p: &Principal, id: Uuid) -> CoreResult<Vec<VersionRecord>> {
         require(p, perm::KB_WRITE)?;
+        self.store.get_article(&p.ctx, audience_of(p), id).await?;
         Ok(self.store.list_versions(&p.ctx, id).await?)
     }
 
     /// A line diff between two versions, or a version and the current text (`to = None`).
     pub async fn article_diff(&self, p: &Principal, id: Uuid, from: Option<i64>, to: Option<i64>) -> CoreResult<Vec<DiffLine>> {
         require(p, perm::KB_WRITE)?;
-        let current = self.store.get_article(&p.ctx, KbAudience::Staff, id).await?;
-        let from = from.unwrap_or_else(|| to.map_or(current.version, |t| t - 1)).max(1);
+        let current = self.store.get_article(&p.ctx, audience_of(p), id).await?;
+        let from = from.unwrap_or_else(|| to.map_or(current.version, |t| t.saturating_sub(1))).max(1);
         let old = self.version(p, id, from, "from").await?.body;
         let new = match to {
             Some(v) => self.version(p, id, v, "to").await?.body,
@@ -354,7 +355,7 @@ impl Desk {
     /// Puts a version's text back as the article's working draft.
     pub async fn restore_version(&self, p: &Principal, id: Uuid, version: i64) -> CoreResult<ArticleRecord> {
         require(p, perm::KB_WRITE)?;
-        let cur = self.store.get_article(&p.ctx, KbAudience::Staff, id).await?;
+        let cur = self.store.get_article(&p.ctx, audience_of(p), id).await?;
         let v = self.version(p, id, version, "version").await?;
         let from = stored_status(&cur)?;
         if from != ArticleStatus::Draft {
@@ -423,13 +424,16 @@ impl Desk {
         let mut e = Errors::default();
         e.text("body", body, 20_000);
         e.finish()?;
-        self.store.get_question(&p.ctx, question_id).await?;
+        let q = self.store.get_question(&p.ctx, question_id).await?;
+        self.store.get_article(&p.ctx, audience_of(p), q.article_id).await?;
         Ok(self.store.add_answer(&p.ctx, question_id, p.user.id, body.trim(), now_ms()).await?)
     }
 
     /// Hides or shows a question.
     pub async fn hide_question(&self, p: &Principal, question_id: Uuid, hidden: bool) -> CoreResult<QuestionRecord> {
         require(p, perm::KB_ANSWER)?;
+        let q = self.store.get_question(&p.ctx, question_id).await?;
+        self.store.get_article(&p.ctx, audience_of(p), q.article_id).await?;
         Ok(self.store.set_question_hidden(&p.ctx, question_id, hidden).await?)
     }
 
@@ -437,7 +441,7 @@ impl Desk {
     pub async fn link_article(&self, p: &Principal, ticket_id: Uuid, article_id: Uuid) -> CoreResult<ArticleRecord> {
         require(p, perm::TICKETS_MANAGE)?;
         self.store.get_ticket(&p.ctx, &scope_of(p), ticket_id).await?;
-        match self.store.get_article(&p.ctx, KbAudience::Staff, article_id).await {
+        match self.store.get_article(&p.ctx, audience_of(p), article_id).await {
             Err(StoreError::NotFound) => return Err(CoreError::field("article_id", "no such article")),
             other => other?,
         };
@@ -504,7 +508,7 @@ impl Desk {
             }
             _ => return Err(CoreError::field("mode", &format!("must be one of: {}", SEARCH_MODES.join(", ")))),
         }
-        let words: Vec<String> = q.split_whitespace().take(16).map(str::to_owned).collect();
+        let words = crate::tickets::search_words(q, 16);
         if words.is_empty() {
             return Ok(Vec::new());
         }

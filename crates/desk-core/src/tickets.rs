@@ -180,6 +180,16 @@ fn active_statuses() -> Vec<String> {
     Status::ALL.iter().filter(|s| s.is_active()).map(|s| s.as_str().to_owned()).collect()
 }
 
+/// The words of a search: control characters dropped, and only words holding a letter or digit,
+/// so no query reaches the index as bare punctuation.
+pub(crate) fn search_words(text: &str, max: usize) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .take(max)
+        .collect()
+}
+
 /// Cursors are opaque to clients: `k<value>_<number>` for keyset lists, `o<offset>` for search.
 fn parse_cursor(raw: &str) -> Option<(Option<TicketCursor>, i64)> {
     if let Some(rest) = raw.strip_prefix('o') {
@@ -401,8 +411,7 @@ impl Desk {
             Some(c) => parse_cursor(c).ok_or_else(|| CoreError::field("cursor", "is not a cursor this API returned"))?,
             None => (None, 0),
         };
-        let words: Vec<String> =
-            input.text.as_deref().unwrap_or_default().split_whitespace().take(12).map(str::to_owned).collect();
+        let words = search_words(input.text.as_deref().unwrap_or_default(), 12);
         let scope = scope_of(p);
         if words.is_empty() {
             q.after = after;
@@ -414,7 +423,7 @@ impl Desk {
         }
         let hits: Vec<SearchHit> = self.store.search_tickets(&p.ctx, &scope, &TicketSearch { words, filter: q, offset }).await?;
         let full = i64::try_from(hits.len()).unwrap_or(i64::MAX) == limit;
-        let next_cursor = full.then(|| format!("o{}", offset + limit));
+        let next_cursor = full.then(|| format!("o{}", offset.saturating_add(limit)));
         Ok(TicketList { items: hits.into_iter().map(|h| (h.ticket, Some((h.snippet, h.score)))).collect(), next_cursor })
     }
 
@@ -621,7 +630,6 @@ impl Desk {
             ticket_id,
             actor_id: Some(p.user.id),
             now,
-            expect_status: Some(cur.status.clone()),
             comment: Some(NewComment { author_id: p.user.id, body: input.body, internal: input.internal }),
             ..TicketChange::default()
         };
@@ -639,6 +647,8 @@ impl Desk {
             if let Some(to) = to {
                 from.check(to, Actor::System)?;
                 change.status = Some(to.as_str().to_owned());
+                // Only a status move needs the status it was decided on; a plain reply never conflicts.
+                change.expect_status = Some(cur.status.clone());
             }
         }
         let (_, comment) = self.store.change_ticket(&p.ctx, &scope, change).await?;

@@ -22,7 +22,9 @@ impl Errors {
     /// Checks that a trimmed text is non-empty and at most `max` characters.
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
         let n = value.trim().chars().count();
-        if n == 0 {
+        if value.contains('\0') {
+            self.add(field, "must not contain NUL characters");
+        } else if n == 0 {
             self.add(field, "must not be empty");
         } else if n > max {
             self.add(field, format!("must be at most {max} characters"));

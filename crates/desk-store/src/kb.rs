@@ -121,7 +121,7 @@ pub(crate) use article_select;
 
 /// Implements [`KbStore`] for a backend over its driver.
 macro_rules! kb_store {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $lock:literal) => {
         mod kb_impl {
             use sqlx::QueryBuilder;
             use uuid::Uuid;
@@ -145,6 +145,17 @@ macro_rules! kb_store {
             }
 
             async fn select_article(tx: &mut Tx, ctx: &TenantCtx, audience: KbAudience, id: Option<Uuid>, slug: Option<&str>) -> StoreResult<ArticleRecord> {
+                select_article_locked(tx, ctx, audience, id, slug, false).await
+            }
+
+            async fn select_article_locked(
+                tx: &mut Tx,
+                ctx: &TenantCtx,
+                audience: KbAudience,
+                id: Option<Uuid>,
+                slug: Option<&str>,
+                lock: bool,
+            ) -> StoreResult<ArticleRecord> {
                 let mut qb = QueryBuilder::<$db>::new(concat!(article_select!(), "where a.tenant_id = "));
                 qb.push_bind(ctx.tenant_id());
                 if let Some(id) = id {
@@ -154,6 +165,9 @@ macro_rules! kb_store {
                     qb.push(" and a.slug = ").push_bind(slug.to_owned());
                 }
                 push_audience(&mut qb, audience);
+                if lock {
+                    qb.push($lock);
+                }
                 qb.build_query_as::<ArticleRecord>().fetch_optional(&mut **tx).await?.ok_or(StoreError::NotFound)
             }
 
@@ -300,7 +314,8 @@ macro_rules! kb_store {
 
                 async fn change_article(&self, ctx: &TenantCtx, c: ArticleChange) -> StoreResult<ArticleRecord> {
                     let mut tx = self.write_tx(ctx).await?;
-                    let cur = select_article(&mut tx, ctx, KbAudience::Staff, Some(c.id), None).await?;
+                    // Locked until commit, so concurrent publishes cannot both take the same version.
+                    let cur = select_article_locked(&mut tx, ctx, KbAudience::Staff, Some(c.id), None, true).await?;
                     if c.expect_status.as_ref().is_some_and(|s| *s != cur.status) {
                         return Err(StoreError::Conflict("the article changed meanwhile; reload it and try again".into()));
                     }

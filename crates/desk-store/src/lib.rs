@@ -97,12 +97,21 @@ pub enum StoreError {
     /// A reference to a row that does not exist in this tenant.
     #[error("invalid reference: {0}")]
     InvalidReference(String),
+    /// Text the database cannot store (a NUL character, say).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     /// Anything else the database said.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Migrations failed.
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        classify(e)
+    }
 }
 
 /// Result of store operations.
@@ -256,6 +265,10 @@ fn classify(e: sqlx::Error) -> StoreError {
                 return StoreError::InvalidReference("a referenced record does not exist".into());
             }
             _ => {}
+        }
+        // PostgreSQL: character_not_in_repertoire (a NUL in text), untranslatable_character.
+        if matches!(db.code().as_deref(), Some("22021" | "22P05")) {
+            return StoreError::InvalidInput("text must not contain NUL or unencodable characters".into());
         }
     }
     if matches!(e, sqlx::Error::RowNotFound) {

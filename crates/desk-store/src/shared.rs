@@ -109,7 +109,8 @@ macro_rules! portable_store {
                 qb.push(" and t.channel = ").push_bind(v.clone());
             }
             if let Some(v) = &q.tag {
-                qb.push(" and t.tags like ").push_bind(format!("% {v} %"));
+                let escaped = v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                qb.push(" and t.tags like ").push_bind(format!("% {escaped} %")).push(" escape '\\'");
             }
             if let Some(v) = q.assignee_id {
                 qb.push(" and t.assignee_id = ").push_bind(v);
@@ -696,9 +697,11 @@ macro_rules! portable_store {
                 let Some((first, _)) = batch.first() else { return Ok(Vec::new()) };
                 let mut tx = self.write_tx(first).await?;
                 let mut out = Vec::with_capacity(batch.len());
+                let mut current = *first;
                 for (ctx, new) in batch {
-                    if ctx != first {
+                    if *ctx != current {
                         Self::switch_tenant(&mut tx, ctx).await?;
+                        current = *ctx;
                     }
                     out.push(insert_ticket(&mut tx, ctx, new, now).await?);
                 }
@@ -731,18 +734,21 @@ macro_rules! portable_store {
                 Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
             }
 
-            async fn add_attachment(&self, ctx: &TenantCtx, scope: &TicketScope, new: NewAttachment, now: i64) -> StoreResult<AttachmentRecord> {
+            async fn add_attachment(&self, ctx: &TenantCtx, scope: &TicketScope, mut new: NewAttachment, now: i64) -> StoreResult<AttachmentRecord> {
                 let mut tx = self.write_tx(ctx).await?;
                 select_ticket(&mut tx, ctx, scope, new.ticket_id, false).await?;
                 if let Some(comment) = new.comment_id {
-                    let found: Option<(Uuid,)> = sqlx::query_as("select id from ticket_comments where tenant_id = $1 and id = $2 and ticket_id = $3")
+                    let found: Option<(bool,)> = sqlx::query_as("select internal from ticket_comments where tenant_id = $1 and id = $2 and ticket_id = $3")
                         .bind(ctx.tenant_id())
                         .bind(comment)
                         .bind(new.ticket_id)
                         .fetch_optional(&mut *tx)
                         .await?;
-                    if found.is_none() {
-                        return Err(StoreError::InvalidReference("comment_id names no comment of this ticket".into()));
+                    match found {
+                        None => return Err(StoreError::InvalidReference("comment_id names no comment of this ticket".into())),
+                        // A file on an internal note is as internal as the note.
+                        Some((true,)) => new.internal = true,
+                        Some((false,)) => {}
                     }
                 }
                 let size = i64::try_from(new.data.len()).unwrap_or(i64::MAX);

@@ -205,6 +205,17 @@ create index attachments_ticket on attachments (tenant_id, ticket_id, created_at
 -- public reply (weight B); internal notes are never indexed.
 create index tickets_search on tickets using gin (search);
 
+-- A new ticket's document is computed as it is inserted: an update afterwards would write every
+-- ticket twice (a second heap tuple and an entry in every index).
+create function tickets_search_on_insert() returns trigger language plpgsql as $$
+begin
+    new.search := setweight(to_tsvector('english', new.subject), 'A') || setweight(to_tsvector('english', new.description), 'B');
+    return new;
+end
+$$;
+
+create trigger tickets_search_on_insert before insert on tickets for each row execute function tickets_search_on_insert();
+
 -- Row-level security: every query must run with app.tenant_id set for its transaction.
 alter table roles enable row level security;
 alter table roles force row level security;

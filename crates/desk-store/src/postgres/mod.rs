@@ -128,17 +128,9 @@ impl PgStore {
         Ok(())
     }
 
-    async fn index_new_ticket(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, subject: &str, description: &str) -> StoreResult<()> {
-        sqlx::query(
-            "update tickets set search = setweight(to_tsvector('english', $1), 'A') || setweight(to_tsvector('english', $2), 'B') \
-             where tenant_id = $3 and id = $4",
-        )
-        .bind(subject)
-        .bind(description)
-        .bind(ctx.tenant_id())
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    /// The insert trigger `tickets_search_on_insert` computes a new ticket's document.
+    #[allow(clippy::unused_async)]
+    async fn index_new_ticket(_tx: &mut Tx, _ctx: &TenantCtx, _id: Uuid, _subject: &str, _description: &str) -> StoreResult<()> {
         Ok(())
     }
 
@@ -158,8 +150,10 @@ impl PgStore {
     }
 
     async fn index_reply(tx: &mut Tx, ctx: &TenantCtx, id: Uuid, body: &str) -> StoreResult<()> {
+        // tsvectors are limited to 1 MB: a very long thread stops growing its document well before.
         sqlx::query(
-            "update tickets set search = search || setweight(to_tsvector('english', $1), 'B') where tenant_id = $2 and id = $3",
+            "update tickets set search = search || setweight(to_tsvector('english', left($1, 20000)), 'B') \
+             where tenant_id = $2 and id = $3 and pg_column_size(search) < 262144",
         )
         .bind(body)
         .bind(ctx.tenant_id())
@@ -218,6 +212,6 @@ impl PgStore {
     }
 }
 
-crate::kb::kb_store!(PgStore, sqlx::Postgres);
+crate::kb::kb_store!(PgStore, sqlx::Postgres, " for update of a");
 
 portable_store!(PgStore, sqlx::Postgres, Backend::Postgres, " for update of t");

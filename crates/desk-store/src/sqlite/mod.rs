@@ -207,7 +207,7 @@ impl SqliteStore {
     }
 }
 
-crate::kb::kb_store!(SqliteStore, sqlx::Sqlite);
+crate::kb::kb_store!(SqliteStore, sqlx::Sqlite, "");
 
 // SQLite has one writer, so a read-modify-write inside a write transaction needs no row lock.
 portable_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "");

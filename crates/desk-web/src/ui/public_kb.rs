@@ -98,7 +98,7 @@ pub async fn article(State(s): State<AppState>, Path((tenant, slug)): Path<(Stri
                 e(&tenant),
                 e(&a.title),
                 e(&a.key),
-                e(&crate::dto::rfc3339(a.updated_at)[..10]),
+                e(crate::dto::rfc3339(a.updated_at).get(..10).unwrap_or_default()),
                 a.body_html
             ),
         ),

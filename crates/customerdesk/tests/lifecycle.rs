@@ -258,6 +258,26 @@ async fn merge_and_bulk(backend: Backend) {
         "not into a duplicate"
     );
 
+    // Opposite merges at the same moment: one wins, and no ticket ends up a duplicate of its duplicate.
+    for round in 0..5 {
+        let (_, x) = s.post("/api/v1/tickets", &agent, json!({"subject": format!("x{round}")})).await;
+        let (_, y) = s.post("/api/v1/tickets", &agent, json!({"subject": format!("y{round}")})).await;
+        let (xid, yid) = (x["id"].as_str().expect("id"), y["id"].as_str().expect("id"));
+        let (x_into_y, y_into_x) = (format!("/api/v1/tickets/{xid}/merge"), format!("/api/v1/tickets/{yid}/merge"));
+        let (a1, a2) =
+            futures_util::join!(s.post(&x_into_y, &agent, json!({"into": yid})), s.post(&y_into_x, &agent, json!({"into": xid})));
+        let mut codes = [a1.0, a2.0];
+        codes.sort_unstable();
+        assert_eq!(codes[0], 200, "one merge wins: {a1:?} {a2:?}");
+        assert!(codes[1] == 409 || codes[1] == 422, "the other is refused: {a1:?} {a2:?}");
+        let dupes =
+            [s.get(&format!("/api/v1/tickets/{xid}"), &agent).await.1, s.get(&format!("/api/v1/tickets/{yid}"), &agent).await.1]
+                .iter()
+                .filter(|t| t["status"] == "duplicate")
+                .count();
+        assert_eq!(dupes, 1);
+    }
+
     let (_, t) = s.post("/api/v1/tickets", &agent, json!({"subject": "bulk me"})).await;
     let ids = json!([a.customer_ticket, t["id"], a.company_admin_ticket, "01234567-89ab-7def-8123-456789abcdef"]);
     let (status, r) =

@@ -577,17 +577,18 @@ impl Desk {
             closed_at: Some(now),
             ..TicketChange::default()
         };
-        let (merged, _) = self.store.change_ticket(&p.ctx, &scope, change).await?;
-        let note = format!("Merged {}-{} into this ticket: {}", p.ticket_prefix, source.number, source.subject);
         let note = TicketChange {
             ticket_id: target.id,
             actor_id: Some(p.user.id),
             now,
-            comment: Some(NewComment { author_id: p.user.id, body: note, internal: true }),
+            comment: Some(NewComment {
+                author_id: p.user.id,
+                body: format!("Merged {}-{} into this ticket: {}", p.ticket_prefix, source.number, source.subject),
+                internal: true,
+            }),
             ..TicketChange::default()
         };
-        self.store.change_ticket(&p.ctx, &scope, note).await?;
-        Ok(merged)
+        Ok(self.store.merge_tickets(&p.ctx, &scope, change, note).await?)
     }
 
     /// Applies one change to many tickets; each succeeds or fails on its own.

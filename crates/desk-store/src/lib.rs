@@ -219,6 +219,15 @@ pub trait Store: KbStore + Send + Sync + 'static {
         scope: &TicketScope,
         change: TicketChange,
     ) -> StoreResult<(TicketRecord, Option<CommentRecord>)>;
+    /// Marks `source` a duplicate and leaves `note` on the target, atomically, with both rows
+    /// locked; `Conflict` if the target has been merged meanwhile.
+    async fn merge_tickets(
+        &self,
+        ctx: &TenantCtx,
+        scope: &TicketScope,
+        source: TicketChange,
+        note: TicketChange,
+    ) -> StoreResult<TicketRecord>;
     /// Comments of a ticket in order; internal notes only if asked for.
     async fn list_comments(
         &self,

@@ -365,6 +365,133 @@ macro_rules! portable_store {
                 })
         }
 
+        /// Applies one change inside a write transaction the caller commits; the ticket row is
+        /// locked (PostgreSQL) until then.
+        async fn apply_change(tx: &mut Tx, ctx: &TenantCtx, scope: &TicketScope, change: TicketChange) -> StoreResult<(TicketRecord, Option<CommentRecord>)> {
+        let cur = select_ticket(tx, ctx, scope, change.ticket_id, true).await?;
+        if change.expect_status.as_ref().is_some_and(|s| *s != cur.status) {
+            return Err(StoreError::Conflict("the ticket changed meanwhile; reload it and try again".into()));
+        }
+        if change.rating.is_some() && cur.satisfaction_score.is_some() {
+            return Err(StoreError::Conflict("this ticket has already been rated".into()));
+        }
+        let mut diffs: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
+        let mut qb = QueryBuilder::<$db>::new("update tickets set updated_at = ");
+        qb.push_bind(change.now);
+        let new_tags = change.tags.as_ref().map(|t| tags_column(t));
+        for (field, new, old) in [
+            ("subject", &change.subject, &cur.subject),
+            ("priority", &change.priority, &cur.priority),
+            ("status", &change.status, &cur.status),
+            ("ticket_type", &change.ticket_type, &cur.ticket_type),
+            ("tags", &new_tags, &cur.tags),
+        ] {
+            if let Some(new) = new.as_ref().filter(|n| *n != old) {
+                qb.push(format!(", {field} = ")).push_bind(new.clone());
+                diffs.push((field, Some(old.trim().to_owned()), Some(new.trim().to_owned())));
+            }
+        }
+        for (field, new, old) in [
+            ("resolution", &change.resolution, &cur.resolution),
+            ("root_cause", &change.root_cause, &cur.root_cause),
+            ("resolution_category", &change.resolution_category, &cur.resolution_category),
+        ] {
+            if let Some(new) = new.as_ref().filter(|n| *n != old) {
+                qb.push(format!(", {field} = ")).push_bind(new.clone());
+                diffs.push((field, old.clone(), new.clone()));
+            }
+        }
+        for (field, new, old) in [
+            ("group_id", change.group_id, cur.group_id),
+            ("assignee_id", change.assignee_id, cur.assignee_id),
+            ("duplicate_of", change.duplicate_of, cur.duplicate_of),
+        ] {
+            if let Some(new) = new.filter(|n| *n != old) {
+                qb.push(format!(", {field} = ")).push_bind(new);
+                diffs.push((field, uuid_text(old), uuid_text(new)));
+            }
+        }
+        if change.clear_resolved {
+            qb.push(", resolved_at = null, closed_at = null");
+        }
+        for (field, new) in [
+            ("first_response_at", change.first_response_at),
+            ("resolved_at", change.resolved_at),
+            ("closed_at", change.closed_at),
+        ] {
+            if let Some(at) = new {
+                qb.push(format!(", {field} = ")).push_bind(at);
+            }
+        }
+        if let Some((score, comment)) = &change.rating {
+            qb.push(", satisfaction_score = ").push_bind(*score);
+            qb.push(", satisfaction_comment = ").push_bind(comment.clone());
+            qb.push(", rated_at = ").push_bind(change.now);
+            diffs.push(("satisfaction_score", None, Some(score.to_string())));
+        }
+        qb.push(" where tenant_id = ").push_bind(ctx.tenant_id()).push(" and id = ").push_bind(cur.id);
+        qb.build().execute(&mut **tx).await.map_err(classify)?;
+        for (field, old, new) in diffs {
+            insert_event(tx, ctx, crate::shared::NewEvent {
+                ticket_id: cur.id,
+                actor_id: change.actor_id,
+                at: change.now,
+                kind: "field",
+                field: Some(field),
+                old_value: old,
+                new_value: new,
+                internal: false,
+            })
+            .await?;
+        }
+        if let Some(subject) = change.subject.as_ref().filter(|s| **s != cur.subject) {
+            <$store>::index_subject(tx, ctx, cur.id, subject).await?;
+        }
+        let mut comment = None;
+        if let Some(c) = change.comment {
+            let record = CommentRecord {
+                id: Uuid::now_v7(),
+                ticket_id: cur.id,
+                author_id: c.author_id,
+                body: c.body,
+                internal: c.internal,
+                created_at: change.now,
+            };
+            sqlx::query(
+                "insert into ticket_comments (tenant_id, id, ticket_id, author_id, body, internal, created_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(ctx.tenant_id())
+            .bind(record.id)
+            .bind(record.ticket_id)
+            .bind(record.author_id)
+            .bind(&record.body)
+            .bind(record.internal)
+            .bind(record.created_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(classify)?;
+            let kind = if record.internal { "note" } else { "reply" };
+            insert_event(tx, ctx, crate::shared::NewEvent {
+                ticket_id: cur.id,
+                actor_id: Some(record.author_id),
+                at: change.now,
+                kind,
+                field: None,
+                old_value: None,
+                new_value: Some(record.id.to_string()),
+                internal: record.internal,
+            })
+            .await?;
+            if !record.internal {
+                <$store>::index_reply(tx, ctx, cur.id, &record.body).await?;
+            }
+            comment = Some(record);
+        }
+            let ticket = select_ticket(tx, ctx, &TicketScope::All, cur.id, false).await?;
+            Ok((ticket, comment))
+        }
+
         fn uuid_text(v: Option<Uuid>) -> Option<String> {
             v.map(|u| u.to_string())
         }
@@ -839,129 +966,26 @@ macro_rules! portable_store {
 
             async fn change_ticket(&self, ctx: &TenantCtx, scope: &TicketScope, change: TicketChange) -> StoreResult<(TicketRecord, Option<CommentRecord>)> {
                 let mut tx = self.write_tx(ctx).await?;
-                let cur = select_ticket(&mut tx, ctx, scope, change.ticket_id, true).await?;
-                if change.expect_status.as_ref().is_some_and(|s| *s != cur.status) {
-                    return Err(StoreError::Conflict("the ticket changed meanwhile; reload it and try again".into()));
-                }
-                if change.rating.is_some() && cur.satisfaction_score.is_some() {
-                    return Err(StoreError::Conflict("this ticket has already been rated".into()));
-                }
-                let mut diffs: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
-                let mut qb = QueryBuilder::<$db>::new("update tickets set updated_at = ");
-                qb.push_bind(change.now);
-                let new_tags = change.tags.as_ref().map(|t| tags_column(t));
-                for (field, new, old) in [
-                    ("subject", &change.subject, &cur.subject),
-                    ("priority", &change.priority, &cur.priority),
-                    ("status", &change.status, &cur.status),
-                    ("ticket_type", &change.ticket_type, &cur.ticket_type),
-                    ("tags", &new_tags, &cur.tags),
-                ] {
-                    if let Some(new) = new.as_ref().filter(|n| *n != old) {
-                        qb.push(format!(", {field} = ")).push_bind(new.clone());
-                        diffs.push((field, Some(old.trim().to_owned()), Some(new.trim().to_owned())));
-                    }
-                }
-                for (field, new, old) in [
-                    ("resolution", &change.resolution, &cur.resolution),
-                    ("root_cause", &change.root_cause, &cur.root_cause),
-                    ("resolution_category", &change.resolution_category, &cur.resolution_category),
-                ] {
-                    if let Some(new) = new.as_ref().filter(|n| *n != old) {
-                        qb.push(format!(", {field} = ")).push_bind(new.clone());
-                        diffs.push((field, old.clone(), new.clone()));
-                    }
-                }
-                for (field, new, old) in [
-                    ("group_id", change.group_id, cur.group_id),
-                    ("assignee_id", change.assignee_id, cur.assignee_id),
-                    ("duplicate_of", change.duplicate_of, cur.duplicate_of),
-                ] {
-                    if let Some(new) = new.filter(|n| *n != old) {
-                        qb.push(format!(", {field} = ")).push_bind(new);
-                        diffs.push((field, uuid_text(old), uuid_text(new)));
-                    }
-                }
-                if change.clear_resolved {
-                    qb.push(", resolved_at = null, closed_at = null");
-                }
-                for (field, new) in [
-                    ("first_response_at", change.first_response_at),
-                    ("resolved_at", change.resolved_at),
-                    ("closed_at", change.closed_at),
-                ] {
-                    if let Some(at) = new {
-                        qb.push(format!(", {field} = ")).push_bind(at);
-                    }
-                }
-                if let Some((score, comment)) = &change.rating {
-                    qb.push(", satisfaction_score = ").push_bind(*score);
-                    qb.push(", satisfaction_comment = ").push_bind(comment.clone());
-                    qb.push(", rated_at = ").push_bind(change.now);
-                    diffs.push(("satisfaction_score", None, Some(score.to_string())));
-                }
-                qb.push(" where tenant_id = ").push_bind(ctx.tenant_id()).push(" and id = ").push_bind(cur.id);
-                qb.build().execute(&mut *tx).await.map_err(classify)?;
-                for (field, old, new) in diffs {
-                    insert_event(&mut tx, ctx, crate::shared::NewEvent {
-                        ticket_id: cur.id,
-                        actor_id: change.actor_id,
-                        at: change.now,
-                        kind: "field",
-                        field: Some(field),
-                        old_value: old,
-                        new_value: new,
-                        internal: false,
-                    })
-                    .await?;
-                }
-                if let Some(subject) = change.subject.as_ref().filter(|s| **s != cur.subject) {
-                    Self::index_subject(&mut tx, ctx, cur.id, subject).await?;
-                }
-                let mut comment = None;
-                if let Some(c) = change.comment {
-                    let record = CommentRecord {
-                        id: Uuid::now_v7(),
-                        ticket_id: cur.id,
-                        author_id: c.author_id,
-                        body: c.body,
-                        internal: c.internal,
-                        created_at: change.now,
-                    };
-                    sqlx::query(
-                        "insert into ticket_comments (tenant_id, id, ticket_id, author_id, body, internal, created_at) \
-                         values ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(ctx.tenant_id())
-                    .bind(record.id)
-                    .bind(record.ticket_id)
-                    .bind(record.author_id)
-                    .bind(&record.body)
-                    .bind(record.internal)
-                    .bind(record.created_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?;
-                    let kind = if record.internal { "note" } else { "reply" };
-                    insert_event(&mut tx, ctx, crate::shared::NewEvent {
-                        ticket_id: cur.id,
-                        actor_id: Some(record.author_id),
-                        at: change.now,
-                        kind,
-                        field: None,
-                        old_value: None,
-                        new_value: Some(record.id.to_string()),
-                        internal: record.internal,
-                    })
-                    .await?;
-                    if !record.internal {
-                        Self::index_reply(&mut tx, ctx, cur.id, &record.body).await?;
-                    }
-                    comment = Some(record);
-                }
-                let ticket = select_ticket(&mut tx, ctx, &TicketScope::All, cur.id, false).await?;
+                let out = apply_change(&mut tx, ctx, scope, change).await?;
                 tx.commit().await?;
-                Ok((ticket, comment))
+                Ok(out)
+            }
+
+            async fn merge_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, source: TicketChange, note: TicketChange) -> StoreResult<TicketRecord> {
+                let mut tx = self.write_tx(ctx).await?;
+                // Both rows locked in id order (no deadlock between opposite merges), so A into B
+                // and B into A cannot both succeed.
+                let (first, second) = if source.ticket_id < note.ticket_id { (source.ticket_id, note.ticket_id) } else { (note.ticket_id, source.ticket_id) };
+                select_ticket(&mut tx, ctx, scope, first, true).await?;
+                select_ticket(&mut tx, ctx, scope, second, true).await?;
+                let target = select_ticket(&mut tx, ctx, scope, note.ticket_id, false).await?;
+                if target.status == "duplicate" {
+                    return Err(StoreError::Conflict("the target has itself been merged meanwhile; merge into its original".into()));
+                }
+                let (merged, _) = apply_change(&mut tx, ctx, scope, source).await?;
+                apply_change(&mut tx, ctx, scope, note).await?;
+                tx.commit().await?;
+                Ok(merged)
             }
 
             async fn list_comments(&self, ctx: &TenantCtx, scope: &TicketScope, ticket_id: Uuid, include_internal: bool) -> StoreResult<Vec<CommentRecord>> {

@@ -2,7 +2,9 @@
 //! different states, so a first look at the product has something to show.
 
 use anyhow::Result;
-use desk_core::{CommentInput, Desk, NewCompanyInput, NewTenantInput, NewUserInput, TicketInput, TicketPatchInput};
+use desk_core::{
+    ArticleInput, ArticlePatch, CommentInput, Desk, NewCompanyInput, NewTenantInput, NewUserInput, TicketInput, TicketPatchInput,
+};
 
 /// The demo's slug.
 pub const SLUG: &str = "demo";
@@ -126,5 +128,52 @@ async fn create(desk: &Desk) -> Result<()> {
     desk.update_ticket(&alex_p, t3.id, TicketPatchInput { group_id: Some(Some(group.id)), ..TicketPatchInput::default() })
         .await
         .map_err(err)?;
+    let sam = desk.login(SLUG, "sam.supervisor@demo.example", PASSWORD).await.map_err(err)?.principal;
+    for (title, summary, body, category, visibility) in ARTICLES {
+        let input = ArticleInput {
+            title: (*title).into(),
+            summary: (*summary).into(),
+            body: (*body).into(),
+            category: Some((*category).into()),
+            visibility: Some((*visibility).into()),
+            ..ArticleInput::default()
+        };
+        let a = desk.create_article(&sam, input).await.map_err(err)?;
+        let publish =
+            ArticlePatch { status: Some("published".into()), notes: Some("Demo content".into()), ..ArticlePatch::default() };
+        desk.update_article(&sam, a.id, publish).await.map_err(err)?;
+    }
     Ok(())
 }
+
+/// Published demo articles: (title, summary, markdown, category, visibility).
+const ARTICLES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "How to reset your password",
+        "Use the Forgot password link on the sign-in page; the reset link is valid for 24 hours.",
+        "If you cannot sign in, reset your password:\n\n1. Open the sign-in page and click **Forgot password**.\n2. Enter the email address of your account.\n3. Open the email we send you (check your spam folder) and follow the link within 24 hours.\n4. Choose a new password of at least 10 characters.\n\nStill locked out? Open a ticket and we will unlock your account.",
+        "faq",
+        "public",
+    ),
+    (
+        "Troubleshooting sign-in problems",
+        "What to check when the portal will not let you sign in.",
+        "## Symptoms\n\nThe sign-in page says your password is wrong, or it loops back to itself.\n\n## Checks\n\n- Make sure Caps Lock is off.\n- Clear your browser cookies for this site and try again.\n- Try a private window to rule out an extension.\n- After five failed attempts the account locks for 15 minutes.\n\nIf none of this helps, [reset your password](/kb/demo/how-to-reset-your-password).",
+        "troubleshooting",
+        "public",
+    ),
+    (
+        "Downloading invoices as PDF",
+        "Where to find your invoices and how to download them.",
+        "1. Go to **Billing → Invoices**.\n2. Click the invoice number.\n3. Click **Download PDF**.\n\nIf the page stays blank, allow pop-ups for this site.",
+        "product_guide",
+        "customers",
+    ),
+    (
+        "Unlocking a customer account",
+        "Internal procedure for account lockouts.",
+        "Verify the caller against the account's company contact list before unlocking. Never send a password by email.",
+        "other",
+        "internal",
+    ),
+];

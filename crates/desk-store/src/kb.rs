@@ -193,23 +193,11 @@ macro_rules! kb_store {
 
                 async fn list_categories(&self, ctx: &TenantCtx) -> StoreResult<Vec<CategoryRecord>> {
                     let mut tx = self.read_tx(ctx).await?;
-                    let mut cats: Vec<CategoryRecord> =
-                        sqlx::query_as("select id, slug, name, position from kb_categories where tenant_id = $1 order by position, name")
-                            .bind(ctx.tenant_id())
-                            .fetch_all(&mut *tx)
-                            .await?;
-                    if cats.is_empty() {
-                        drop(tx);
-                        let mut tx = self.write_tx(ctx).await?;
-                        seed_categories(&mut tx, ctx).await.or_else(|e| if matches!(e, StoreError::Conflict(_)) { Ok(()) } else { Err(e) })?;
-                        tx.commit().await.map_err(crate::classify)?;
-                        let mut tx = self.read_tx(ctx).await?;
-                        cats = sqlx::query_as("select id, slug, name, position from kb_categories where tenant_id = $1 order by position, name")
-                            .bind(ctx.tenant_id())
-                            .fetch_all(&mut *tx)
-                            .await?;
-                    }
-                    Ok(cats)
+                    // Seeded with the tenant (see `create_tenant`), so never empty to begin with.
+                    Ok(sqlx::query_as("select id, slug, name, position from kb_categories where tenant_id = $1 order by position, name")
+                        .bind(ctx.tenant_id())
+                        .fetch_all(&mut *tx)
+                        .await?)
                 }
 
                 async fn create_category(&self, ctx: &TenantCtx, slug: &str, name: &str) -> StoreResult<CategoryRecord> {
@@ -223,8 +211,7 @@ macro_rules! kb_store {
                         .bind(&record.name)
                         .bind(record.position)
                         .execute(&mut *tx)
-                        .await
-                        .map_err(crate::classify)?;
+                        .await?;
                     tx.commit().await?;
                     Ok(record)
                 }
@@ -276,8 +263,7 @@ macro_rules! kb_store {
                     .bind(new.source_ticket_id)
                     .bind(now)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(crate::classify)?;
+                    .await?;
                     <$store>::index_article(&mut tx, ctx, id, &new.title, &new.summary, &new.body).await?;
                     let a = select_article(&mut tx, ctx, KbAudience::Staff, Some(id), None).await?;
                     tx.commit().await?;
@@ -355,7 +341,7 @@ macro_rules! kb_store {
                         qb.push(", last_reviewed_at = ").push_bind(c.now);
                     }
                     qb.push(" where tenant_id = ").push_bind(ctx.tenant_id()).push(" and id = ").push_bind(c.id);
-                    qb.build().execute(&mut *tx).await.map_err(crate::classify)?;
+                    qb.build().execute(&mut *tx).await?;
                     let a = select_article(&mut tx, ctx, KbAudience::Staff, Some(c.id), None).await?;
                     if let Some((notes, author)) = &c.publish {
                         sqlx::query(
@@ -429,8 +415,7 @@ macro_rules! kb_store {
                     .bind(visitor)
                     .bind(day)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(crate::classify)?
+                    .await?
                     .rows_affected();
                     if n > 0 {
                         sqlx::query("update kb_articles set view_count = view_count + 1 where tenant_id = $1 and id = $2")
@@ -457,8 +442,7 @@ macro_rules! kb_store {
                     .bind(rating)
                     .bind(now)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(crate::classify)?;
+                    .await?;
                     // Recounted from the votes, so a changed vote never counts twice.
                     sqlx::query(
                         "update kb_articles set \
@@ -491,8 +475,7 @@ macro_rules! kb_store {
                         .bind(false)
                         .bind(now)
                         .execute(&mut *tx)
-                        .await
-                        .map_err(crate::classify)?;
+                        .await?;
                     tx.commit().await?;
                     Ok(q)
                 }
@@ -561,8 +544,7 @@ macro_rules! kb_store {
                         .bind(&a.body)
                         .bind(now)
                         .execute(&mut *tx)
-                        .await
-                        .map_err(crate::classify)?;
+                        .await?;
                     tx.commit().await?;
                     Ok(a)
                 }
@@ -579,8 +561,7 @@ macro_rules! kb_store {
                     .bind(by)
                     .bind(now)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(crate::classify)?;
+                    .await?;
                     let a = select_article(&mut tx, ctx, KbAudience::Staff, Some(article_id), None).await?;
                     tx.commit().await?;
                     Ok(a)

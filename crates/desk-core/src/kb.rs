@@ -498,27 +498,17 @@ impl Desk {
         mode: Option<&str>,
         limit: i64,
     ) -> CoreResult<Vec<ArticleHit>> {
-        match mode.unwrap_or("keyword") {
-            "keyword" => {}
-            "semantic" | "hybrid" => {
-                return Err(CoreError::field(
-                    "mode",
-                    "semantic and hybrid search need the embedding model, which this server does not have yet; use mode=keyword",
-                ));
-            }
-            _ => return Err(CoreError::field("mode", &format!("must be one of: {}", SEARCH_MODES.join(", ")))),
+        let mode = mode.unwrap_or("hybrid");
+        if !SEARCH_MODES.contains(&mode) {
+            return Err(CoreError::field("mode", &format!("must be one of: {}", SEARCH_MODES.join(", "))));
         }
-        let words = crate::tickets::search_words(q, 16);
-        if words.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(self.store.search_articles(ctx, audience, &words, limit.clamp(1, 50)).await?)
+        self.ranked_search(ctx, audience, q, mode, limit).await
     }
 
     /// Anonymous search of a tenant's public articles.
-    pub async fn public_search(&self, tenant: &str, q: &str, limit: i64) -> CoreResult<Vec<ArticleHit>> {
+    pub async fn public_search(&self, tenant: &str, q: &str, mode: Option<&str>, limit: i64) -> CoreResult<Vec<ArticleHit>> {
         let ctx = self.store.public_ctx(tenant).await?.ok_or(CoreError::NotFound)?;
-        self.kb_search(&ctx, KbAudience::Anonymous, q, None, limit).await
+        self.kb_search(&ctx, KbAudience::Anonymous, q, mode, limit).await
     }
 
     /// Anonymous list of a tenant's public articles.

@@ -1,6 +1,8 @@
 //! CustomerDesk services: the rules applied over the store. Handlers call one method here;
 //! every method takes the caller's [`Principal`] and decides what they may see and do.
 
+mod ai;
+mod ai_engine;
 mod attachments;
 mod auth;
 mod batch;
@@ -11,6 +13,11 @@ mod tickets;
 
 use std::sync::Arc;
 
+pub use ai::{
+    ANSWER_THRESHOLD, AiStatus, Answer, ArticleDraft, Classification, DONT_KNOW, KnowledgeGap, RelatedArticle, ReplyDraft, SimilarTicket,
+    Source, SuggestedAssignee, Summary, TicketClassification, reciprocal_rank_fusion,
+};
+pub use ai_engine::{AiEngine, AiOptions, MODEL_ID, ModelState};
 pub use attachments::{MAX_ATTACHMENT_BYTES, Upload};
 pub use auth::{Login, NewTenantInput, TOKEN_TTL_MS, hash_password};
 pub use desk_store::{Principal, Store};
@@ -24,12 +31,19 @@ pub use tickets::{BULK_MAX, CommentInput, TicketInput, TicketList, TicketListInp
 pub struct Desk {
     store: Arc<dyn Store>,
     tickets: batch::TicketWriter,
+    ai: Arc<AiEngine>,
 }
 
 impl Desk {
-    /// Services over `store`; starts the ticket writer on the current tokio runtime.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { tickets: batch::TicketWriter::start(store.clone()), store }
+    /// Services over `store`; starts the ticket writer and, with AI enabled, the model loader
+    /// and embedding worker on the current tokio runtime.
+    pub fn new(store: Arc<dyn Store>, ai: AiOptions) -> Self {
+        Self { tickets: batch::TicketWriter::start(store.clone()), ai: AiEngine::start(store.clone(), ai), store }
+    }
+
+    /// The AI engine (model state, index, worker), for wiring and the CLI.
+    pub fn ai(&self) -> &Arc<AiEngine> {
+        &self.ai
     }
 
     /// The store, for wiring (health checks, the operator CLI).

@@ -56,8 +56,15 @@ pub const KB_ANSWER: Permission = "kb:answer";
 /// Manage article categories.
 pub const KB_MANAGE: Permission = "kb:manage";
 
+/// Use the AI assistant on tickets: summaries, drafts, similar tickets, classification, knowledge gaps.
+pub const AI_USE: Permission = "ai:use";
+/// Configure the tenant's AI settings (the optional OpenAI-compatible endpoint).
+pub const AI_CONFIGURE: Permission = "ai:configure";
+
 /// Every permission the code knows, for validation of role edits.
 pub const ALL: &[Permission] = &[
+    AI_USE,
+    AI_CONFIGURE,
     KB_READ,
     KB_WRITE,
     KB_PUBLISH,
@@ -102,6 +109,7 @@ pub struct DefaultRole {
 }
 
 const AGENT: &[Permission] = &[
+    AI_USE,
     KB_READ,
     KB_WRITE,
     KB_FEEDBACK,
@@ -139,6 +147,7 @@ pub const DEFAULT_ROLES: &[DefaultRole] = &[
         name: "supervisor",
         staff: true,
         permissions: &[
+            AI_USE,
             KB_READ,
             KB_WRITE,
             KB_PUBLISH,

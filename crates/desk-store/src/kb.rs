@@ -48,6 +48,8 @@ pub trait KbStore: Send + Sync {
     async fn list_versions(&self, ctx: &TenantCtx, article_id: Uuid) -> StoreResult<Vec<VersionRecord>>;
     /// One published version.
     async fn get_version(&self, ctx: &TenantCtx, article_id: Uuid, version: i64) -> StoreResult<VersionRecord>;
+    /// The articles among `ids` that the audience may read and that are published (any order).
+    async fn published_articles_by_ids(&self, ctx: &TenantCtx, audience: KbAudience, ids: &[Uuid]) -> StoreResult<Vec<ArticleRecord>>;
     /// Ranked keyword search over the articles the audience may read (published only).
     async fn search_articles(
         &self,
@@ -278,6 +280,22 @@ macro_rules! kb_store {
                 async fn get_article_by_slug(&self, ctx: &TenantCtx, audience: KbAudience, slug: &str) -> StoreResult<ArticleRecord> {
                     let mut tx = self.read_tx(ctx).await?;
                     select_article(&mut tx, ctx, audience, None, Some(slug)).await
+                }
+
+                async fn published_articles_by_ids(&self, ctx: &TenantCtx, audience: KbAudience, ids: &[Uuid]) -> StoreResult<Vec<ArticleRecord>> {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut tx = self.read_tx(ctx).await?;
+                    let mut qb = QueryBuilder::<$db>::new(concat!(article_select!(), "where a.tenant_id = "));
+                    qb.push_bind(ctx.tenant_id()).push(" and a.status = 'published' and a.id in (");
+                    let mut list = qb.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    qb.push(")");
+                    push_audience(&mut qb, audience);
+                    Ok(qb.build_query_as::<ArticleRecord>().fetch_all(&mut *tx).await?)
                 }
 
                 async fn list_articles(&self, ctx: &TenantCtx, audience: KbAudience, q: &ArticleQuery) -> StoreResult<Vec<ArticleRecord>> {

@@ -9,6 +9,7 @@
 //! after authentication ([`Store::authenticate`], [`Store::issue_token`]) or to the operator CLI
 //! ([`Store::operator_ctx`]); a handler cannot make one up.
 
+mod ai;
 mod kb;
 mod model;
 mod postgres;
@@ -19,6 +20,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+pub use ai::{
+    AiSettingsRecord, AiStore, KIND_ARTICLE, KIND_TICKET, QueueItem, SearchLogRecord, TicketAiRecord, TicketBrief, VectorRecord,
+};
 pub use kb::{DEFAULT_CATEGORIES, KbStore};
 pub use model::*;
 use uuid::Uuid;
@@ -119,7 +123,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the services need from persistence.
 #[async_trait]
-pub trait Store: KbStore + Send + Sync + 'static {
+pub trait Store: KbStore + AiStore + Send + Sync + 'static {
     /// The database behind this store.
     fn backend(&self) -> Backend;
 

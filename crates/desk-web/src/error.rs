@@ -105,6 +105,7 @@ impl From<CoreError> for AppError {
             CoreError::Transition(t) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_transition", t.to_string()),
             CoreError::InvalidTransition(m) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_transition", m),
             CoreError::TooLarge(m) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m),
+            CoreError::Unavailable(m) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
             CoreError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")

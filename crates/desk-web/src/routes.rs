@@ -7,6 +7,10 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, patch, post};
+use desk_core::{
+    AiStatus, Answer, ArticleDraft, Classification, KnowledgeGap, RelatedArticle, ReplyDraft, SimilarTicket, SuggestedAssignee, Summary,
+    TicketClassification,
+};
 use desk_core::CoreError;
 use desk_domain::permissions::{self as perm, Permission};
 use schemars::JsonSchema;
@@ -19,7 +23,7 @@ use crate::api::kb::{
     self as kbapi, Article, Category, CreateArticle, CreateCategory, Diff, LinkArticle, ModerateQuestion, Question, Restore,
     TextBody, UpdateArticle, Version, Vote,
 };
-use crate::api::{attachments, auth, directory, ops, tickets};
+use crate::api::{ai, attachments, auth, directory, ops, tickets};
 use crate::dto::{
     AddMember, Attachment, BulkResults, BulkUpdate, ChangePassword, Comment, Company, CreateComment, CreateCompany, CreateGroup,
     CreateTicket, CreateUser, Group, HistoryEntry, Items, LoginRequest, LoginResponse, Me, Merge, PatchTicket, Rate, Role,
@@ -358,5 +362,50 @@ pub fn routes() -> Vec<RouteDef> {
         RouteDef::new(M::GET, "/api/v1/tickets/{id}/history", get(tickets::history), "Every change, oldest first", "tickets")
             .perm(perm::TICKETS_READ)
             .res::<Items<HistoryEntry>>(200),
+        RouteDef::new(M::GET, "/api/v1/ai/status", get(ai::status), "The AI model's state and this tenant's index", "ai")
+            .perm(perm::AI_USE)
+            .res::<AiStatus>(200),
+        RouteDef::new(M::GET, "/api/v1/tickets/{id}/similar", get(ai::similar), "Tickets most like this one (?limit=N)", "tickets")
+            .perm(perm::AI_USE)
+            .res::<Items<SimilarTicket>>(200),
+        RouteDef::new(M::GET, "/api/v1/tickets/{id}/related-articles", get(ai::ticket_articles), "Published articles related to the ticket", "tickets")
+            .perm(perm::AI_USE)
+            .res::<Items<RelatedArticle>>(200),
+        RouteDef::new(M::GET, "/api/v1/kb/articles/{id}/related", get(ai::article_related), "Published articles related to this one", "kb")
+            .perm(perm::KB_READ)
+            .res::<Items<RelatedArticle>>(200),
+        RouteDef::new(M::POST, "/api/v1/tickets/{id}/ai/summary", post(ai::summary), "Grounded summary: issue, tried, state, next step, identifiers", "tickets")
+            .perm(perm::AI_USE)
+            .res::<Summary>(200),
+        RouteDef::new(M::POST, "/api/v1/tickets/{id}/ai/draft-reply", post(ai::draft_reply), "Reply draft grounded in articles and resolved tickets, with sources", "tickets")
+            .perm(perm::AI_USE)
+            .res::<ReplyDraft>(200),
+        RouteDef::new(M::POST, "/api/v1/tickets/{id}/ai/draft-article", post(ai::draft_article), "Article draft (problem, cause, steps) from a resolved ticket; not saved", "tickets")
+            .perm(perm::AI_USE)
+            .res::<ArticleDraft>(200),
+        RouteDef::new(M::GET, "/api/v1/tickets/{id}/ai/classification", get(ai::classification), "The ticket's category, sentiment and priority as classified", "tickets")
+            .perm(perm::AI_USE)
+            .res::<TicketClassification>(200),
+        RouteDef::new(M::PATCH, "/api/v1/tickets/{id}/ai/classification", patch(ai::correct), "Correct the classification (the tenant's classifier learns it)", "tickets")
+            .perm(perm::AI_USE)
+            .req::<ai::CorrectClassification>(json!({"category": "billing"}))
+            .res::<TicketClassification>(200),
+        RouteDef::new(M::GET, "/api/v1/tickets/{id}/ai/assignees", get(ai::assignees), "Agents ranked by similar tickets resolved, then load", "tickets")
+            .perm(perm::AI_USE)
+            .res::<Items<SuggestedAssignee>>(200),
+        RouteDef::new(M::POST, "/api/v1/ai/classify", post(ai::classify), "Category, sentiment, priority and confidence of a text", "ai")
+            .perm(perm::AI_USE)
+            .req::<ai::ClassifyRequest>(json!({"subject": "Charged twice", "description": "My card was charged twice this month."}))
+            .res::<Classification>(200),
+        RouteDef::new(M::GET, "/api/v1/ai/knowledge-gaps", get(ai::knowledge_gaps), "Clusters of recent tickets and searches with no good article (?days=N)", "ai")
+            .perm(perm::AI_USE)
+            .res::<Items<KnowledgeGap>>(200),
+        RouteDef::new(M::POST, "/api/v1/kb/ask", post(ai::ask), "Answer a question from the articles the caller may read, with sources", "kb")
+            .perm(perm::KB_READ)
+            .req::<ai::AskRequest>(json!({"question": "How do I reset my password?"}))
+            .res::<Answer>(200),
+        RouteDef::new(M::POST, "/api/v1/public/{tenant}/kb/ask", post(ai::public_ask), "Answer a question from a tenant's public articles (no login)", "public")
+            .req::<ai::AskRequest>(json!({"question": "How do I reset my password?"}))
+            .res::<Answer>(200),
     ]
 }

@@ -92,8 +92,14 @@ impl Storage {
         self.pg.as_ref().map(|p| p.url.as_str())
     }
 
+    /// The services with the real embedding model (fetched once into the shared cache), ready:
+    /// model loaded, classifier trained, queue empty.
     pub async fn desk(&self) -> Desk {
-        Desk::new(desk_store::open(self.database_url(), &self.dir.0).await.expect("open store"))
+        let mut ai = desk_core::AiOptions::enabled();
+        ai.poll = std::time::Duration::from_millis(50);
+        let desk = Desk::new(desk_store::open(self.database_url(), &self.dir.0).await.expect("open store"), ai);
+        assert!(desk.ai().wait_idle(std::time::Duration::from_secs(300)).await, "AI ready: {:?}", desk.ai().state());
+        desk
     }
 }
 
@@ -110,18 +116,38 @@ impl TestServer {
     pub async fn start(backend: Backend) -> Self {
         let storage = Storage::new(backend).await;
         let desk = storage.desk().await;
+        let (base, stop) = Self::serve(desk.clone()).await;
+        Self { base, http: reqwest::Client::new(), desk, storage, stop: Some(stop) }
+    }
+
+    async fn serve(desk: Desk) -> (String, tokio::sync::oneshot::Sender<()>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let served = desk.clone();
         tokio::spawn(async move {
-            desk_web::serve(listener, served, async move {
+            desk_web::serve(listener, desk, async move {
                 let _ = stopped.await;
             })
             .await
             .expect("serve");
         });
-        Self { base, http: reqwest::Client::new(), desk, storage, stop: Some(stop) }
+        (base, stop)
+    }
+
+    /// Stops this server and starts a new one (new services, new index) on the same data.
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.desk = self.storage.desk().await;
+        let (base, stop) = Self::serve(self.desk.clone()).await;
+        self.base = base;
+        self.stop = Some(stop);
+    }
+
+    /// Waits until everything written so far is embedded, indexed and classified.
+    pub async fn indexed(&self) {
+        assert!(self.desk.ai().wait_idle(std::time::Duration::from_secs(120)).await, "indexing finished");
     }
 
     /// Sends a request; answers the status and the JSON body (`Value::Null` when empty).

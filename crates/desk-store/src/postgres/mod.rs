@@ -12,6 +12,7 @@ use crate::shared::{migrator, portable_store};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
     (2, "knowledge_base", include_str!("../../migrations/postgres/0002_knowledge_base.sql")),
+    (3, "ai", include_str!("../../migrations/postgres/0003_ai.sql")),
 ];
 
 /// The role the server switches to when `DATABASE_URL` names a superuser or a BYPASSRLS role.
@@ -212,6 +213,7 @@ impl PgStore {
     }
 }
 
+crate::ai::ai_store!(PgStore, sqlx::Postgres);
 crate::kb::kb_store!(PgStore, sqlx::Postgres, " for update of a");
 
 portable_store!(PgStore, sqlx::Postgres, Backend::Postgres, " for update of t");

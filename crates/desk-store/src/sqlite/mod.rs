@@ -13,6 +13,7 @@ use crate::shared::{migrator, portable_store};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/sqlite/0001_foundation.sql")),
     (2, "knowledge_base", include_str!("../../migrations/sqlite/0002_knowledge_base.sql")),
+    (3, "ai", include_str!("../../migrations/sqlite/0003_ai.sql")),
 ];
 
 /// SQLite store.
@@ -207,6 +208,7 @@ impl SqliteStore {
     }
 }
 
+crate::ai::ai_store!(SqliteStore, sqlx::Sqlite);
 crate::kb::kb_store!(SqliteStore, sqlx::Sqlite, "");
 
 // SQLite has one writer, so a read-modify-write inside a write transaction needs no row lock.

@@ -262,7 +262,7 @@ pub struct LinkArticle {
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     pub q: String,
-    /// keyword (default for now); semantic and hybrid need the embedding model.
+    /// hybrid (default: full-text and vector rankings fused), keyword or semantic.
     pub mode: Option<String>,
     /// 1–50, default 10.
     pub limit: Option<i64>,
@@ -510,6 +510,8 @@ pub async fn search(
 #[serde(deny_unknown_fields)]
 pub struct PublicSearchQuery {
     pub q: String,
+    /// hybrid (default), keyword or semantic.
+    pub mode: Option<String>,
     pub limit: Option<i64>,
 }
 
@@ -519,7 +521,7 @@ pub async fn public_search(
     Path(tenant): Path<String>,
     ApiQuery(q): ApiQuery<PublicSearchQuery>,
 ) -> ApiResult<Json<Items<SearchHit>>> {
-    Ok(Json(hits(s.desk.public_search(&tenant, &q.q, q.limit.unwrap_or(10)).await?)))
+    Ok(Json(hits(s.desk.public_search(&tenant, &q.q, q.mode.as_deref(), q.limit.unwrap_or(10)).await?)))
 }
 
 /// Anonymous list of a tenant's public articles.

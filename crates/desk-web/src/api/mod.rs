@@ -1,5 +1,6 @@
 //! JSON handlers. Each one extracts, calls one service method, and maps the result.
 
+pub mod ai;
 pub mod attachments;
 pub mod auth;
 pub mod directory;

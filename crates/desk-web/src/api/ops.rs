@@ -18,6 +18,14 @@ pub struct Health {
     pub database: &'static str,
     pub database_ok: bool,
     pub version: &'static str,
+    /// The embedding model: ready, loading, off or unavailable. Without it search is keyword-only.
+    pub ai: &'static str,
+    /// Why the model is unavailable, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai_detail: Option<String>,
+    /// What runs without the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai_warning: Option<&'static str>,
 }
 
 /// Whether the server and its database answer.
@@ -27,8 +35,21 @@ pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
         desk_store::Backend::Sqlite => "sqlite",
         desk_store::Backend::Postgres => "postgres",
     };
-    let body =
-        Health { status: if database_ok { "ok" } else { "degraded" }, database, database_ok, version: env!("CARGO_PKG_VERSION") };
+    let state = s.desk.ai().state();
+    let ai_warning = (state != desk_core::ModelState::Ready)
+        .then_some("no embedding model: search is keyword-only and AI features answer 503 until it is ready");
+    let body = Health {
+        status: if database_ok { "ok" } else { "degraded" },
+        database,
+        database_ok,
+        version: env!("CARGO_PKG_VERSION"),
+        ai: state.name(),
+        ai_detail: match state {
+            desk_core::ModelState::Failed(why) => Some(why),
+            _ => None,
+        },
+        ai_warning,
+    };
     (if database_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
 }
 

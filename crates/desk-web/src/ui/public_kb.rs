@@ -68,7 +68,7 @@ pub async fn index(State(s): State<AppState>, Path(tenant): Path<String>, Query(
             Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, page("Error", "<p>Something went wrong.</p>")).into_response(),
         }
     } else {
-        match s.desk.public_search(&tenant, &q, 20).await {
+        match s.desk.public_search(&tenant, &q, None, 20).await {
             Ok(hits) => hits.iter().fold(String::new(), |mut out, h| {
                 let snippet = crate::dto::render_snippet(&h.snippet).1;
                 let _ = write!(

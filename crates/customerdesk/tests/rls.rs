@@ -47,6 +47,16 @@ async fn server_role_sees_no_row_of_another_tenant() {
     };
     let (a, b) = (tenant("tenant-a").await, tenant("tenant-b").await);
 
+    // The embedding worker empties ai_queue as it goes; park an item of each tenant there (five
+    // failed attempts, so the worker leaves it).
+    for t in [a, b] {
+        sqlx::query("insert into ai_queue (tenant_id, kind, source_id, queued_at, attempts) values ($1, 'ticket', $2, 0, 5)")
+            .bind(t)
+            .bind(uuid::Uuid::now_v7())
+            .execute(&mut owner)
+            .await
+            .expect("park a queue item");
+    }
     let mut app = as_server_role(&url).await;
     for table in &tables {
         // The seed put rows of B in every table, so a zero below is the policy at work.

@@ -68,16 +68,61 @@ fn index_of(names: &[&str], name: &str) -> Option<usize> {
 }
 
 const ANGRY: &[&str] = &[
-    "unacceptable", "ridiculous", "worst", "terrible", "lawyer", "sue ", "scam", "furious", "joke", "incompetent", "useless",
-    "cancel", "fed up", "sick of", "wtf", "disgrace", "pathetic", "never again", "immediately", "outrageous", "garbage",
+    "unacceptable",
+    "ridiculous",
+    "worst",
+    "terrible",
+    "lawyer",
+    "sue ",
+    "scam",
+    "furious",
+    "joke",
+    "incompetent",
+    "useless",
+    "cancel",
+    "fed up",
+    "sick of",
+    "wtf",
+    "disgrace",
+    "pathetic",
+    "never again",
+    "immediately",
+    "outrageous",
+    "garbage",
 ];
 const NEGATIVE: &[&str] = &[
-    "unfortunately", "frustrat", "disappoint", "annoy", "still", "again", "not working", "doesn't work", "broken", "problem",
-    "issue", "unhappy", "confus", "slow", "concern",
+    "unfortunately",
+    "frustrat",
+    "disappoint",
+    "annoy",
+    "still",
+    "again",
+    "not working",
+    "doesn't work",
+    "broken",
+    "problem",
+    "issue",
+    "unhappy",
+    "confus",
+    "slow",
+    "concern",
 ];
 const POSITIVE: &[&str] = &[
-    "thank", "great", "love", "awesome", "appreciate", "amazing", "perfect", "happy", "excellent", "fantastic", "wonderful",
-    "kudos", "well done", "helpful", "glad",
+    "thank",
+    "great",
+    "love",
+    "awesome",
+    "appreciate",
+    "amazing",
+    "perfect",
+    "happy",
+    "excellent",
+    "fantastic",
+    "wonderful",
+    "kudos",
+    "well done",
+    "helpful",
+    "glad",
 ];
 
 /// Embedding followed by tone features: exclamation marks, shouting, and three word lists.
@@ -85,7 +130,10 @@ pub fn features(embedding: &[f32], text: &str) -> Vec<f32> {
     let lower = text.to_lowercase();
     let count = |list: &[&str]| list.iter().filter(|w| lower.contains(*w)).count();
     let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
-    let shouted = text.split_whitespace().filter(|w| w.chars().count() >= 3 && w.chars().all(|c| !c.is_lowercase()) && w.chars().any(char::is_alphabetic)).count();
+    let shouted = text
+        .split_whitespace()
+        .filter(|w| w.chars().count() >= 3 && w.chars().all(|c| !c.is_lowercase()) && w.chars().any(char::is_alphabetic))
+        .count();
     #[allow(clippy::cast_precision_loss)]
     let tone = [
         (text.matches('!').count() as f32 / 3.0).min(1.0),
@@ -110,8 +158,9 @@ struct Head {
 
 impl Head {
     fn probabilities(&self, f: &[f32]) -> Vec<f32> {
-        let mut logits: Vec<f32> =
-            (0..self.classes).map(|c| self.bias[c] + crate::index::dot(&self.weights[c * self.dims..(c + 1) * self.dims], f)).collect();
+        let mut logits: Vec<f32> = (0..self.classes)
+            .map(|c| self.bias[c] + crate::index::dot(&self.weights[c * self.dims..(c + 1) * self.dims], f))
+            .collect();
         let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut sum = 0.0;
         for l in &mut logits {

@@ -45,11 +45,8 @@ impl Embedder {
         let weights = std::fs::read(dir.join("model.safetensors")).map_err(err)?;
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device).map_err(err)?;
         let model = BertModel::load(vb, &config).map_err(err)?;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("embed-{i}"))
-            .build()
-            .map_err(err)?;
+        let pool =
+            rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("embed-{i}")).build().map_err(err)?;
         Ok(Self { model, tokenizer, device, dims: config.hidden_size, pool })
     }
 

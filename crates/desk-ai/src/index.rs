@@ -208,7 +208,12 @@ mod tests {
         let index = VectorIndex::new();
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         let (x, y) = (Uuid::now_v7(), Uuid::now_v7());
-        index.replace(a, Kind::Article, x, vec![(0, "x".into(), unit(&[1.0, 0.0, 0.0])), (1, "x1".into(), unit(&[1.0, 1.0, 0.0]))]);
+        index.replace(
+            a,
+            Kind::Article,
+            x,
+            vec![(0, "x".into(), unit(&[1.0, 0.0, 0.0])), (1, "x1".into(), unit(&[1.0, 1.0, 0.0]))],
+        );
         index.replace(b, Kind::Article, y, vec![(0, "y".into(), unit(&[1.0, 0.0, 0.0]))]);
         let hits = index.search(a, Kind::Article, &unit(&[1.0, 0.0, 0.0]), 10);
         assert_eq!(hits.len(), 2);

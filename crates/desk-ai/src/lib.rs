@@ -1,12 +1,12 @@
 //! CustomerDesk's local AI: sentence embeddings computed on the server's own CPU, an in-memory
 //! vector index per tenant, and the grounded text methods built on them. No text leaves the machine.
 
+pub mod classify;
 pub mod embed;
 pub mod index;
-pub mod text;
-pub mod summary;
-pub mod classify;
 pub mod model;
+pub mod summary;
+pub mod text;
 
 pub use embed::{Embedder, cosine};
 

@@ -134,7 +134,8 @@ fn fetch_into(work: &Path, target: &Path) -> Result<(), AiError> {
         std::fs::rename(&from, staged.join(name)).map_err(|e| AiError::Model(e.to_string()))?;
     }
     let _ = std::fs::remove_dir_all(target);
-    std::fs::rename(&staged, target).map_err(|e| AiError::Model(format!("cannot move the model into {}: {e}", target.display())))?;
+    std::fs::rename(&staged, target)
+        .map_err(|e| AiError::Model(format!("cannot move the model into {}: {e}", target.display())))?;
     tracing::info!(dir = %target.display(), "embedding model cached");
     Ok(())
 }

@@ -94,7 +94,8 @@ pub fn sentences(text: &str) -> Vec<String> {
             let next_is_space = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
             if matches!(c, '.' | '!' | '?') && next_is_space {
                 let word = current.split_whitespace().last().unwrap_or("");
-                let abbreviation = matches!(word.to_lowercase().as_str(), "e.g." | "i.e." | "etc." | "mr." | "ms." | "dr." | "vs.");
+                let abbreviation =
+                    matches!(word.to_lowercase().as_str(), "e.g." | "i.e." | "etc." | "mr." | "ms." | "dr." | "vs.");
                 if !abbreviation && current.trim().len() > 1 {
                     push_sentence(&mut out, &current);
                     current.clear();
@@ -188,7 +189,8 @@ pub fn is_pleasantry(sentence: &str) -> bool {
 pub fn identifiers(text: &str) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for word in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '"' | '\'' | '[' | ']' | '<' | '>')) {
+    for word in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '"' | '\'' | '[' | ']' | '<' | '>'))
+    {
         let w = word.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '*' | '`'));
         if w.chars().any(|c| c.is_ascii_digit()) && seen.insert(w.to_lowercase()) {
             out.push(w.to_owned());
@@ -240,10 +242,10 @@ pub fn words(text: &str) -> Vec<String> {
 }
 
 const STOP: &[&str] = &[
-    "the", "and", "for", "are", "but", "not", "you", "your", "with", "this", "that", "have", "has", "was", "were", "can", "cannot",
-    "our", "from", "they", "them", "their", "there", "what", "when", "where", "which", "who", "how", "why", "will", "would",
-    "could", "should", "been", "being", "into", "about", "just", "any", "all", "its", "it's", "i'm", "don", "does", "did", "get",
-    "got", "out", "please", "also", "than", "then", "some", "more", "very", "too", "here", "hi", "hello", "thanks",
+    "the", "and", "for", "are", "but", "not", "you", "your", "with", "this", "that", "have", "has", "was", "were", "can",
+    "cannot", "our", "from", "they", "them", "their", "there", "what", "when", "where", "which", "who", "how", "why", "will",
+    "would", "could", "should", "been", "being", "into", "about", "just", "any", "all", "its", "it's", "i'm", "don", "does",
+    "did", "get", "got", "out", "please", "also", "than", "then", "some", "more", "very", "too", "here", "hi", "hello", "thanks",
 ];
 
 #[cfg(test)]

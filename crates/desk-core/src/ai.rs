@@ -29,6 +29,15 @@ pub const GAP_THRESHOLD: f32 = 0.5;
 /// What the KB Q&A says when no article answers.
 pub const DONT_KNOW: &str = "I don't know — no article answers this yet. Please open a ticket and our team will help.";
 
+const SUMMARY_SYSTEM: &str = "You summarise customer-support tickets for agents. Write at most five short lines: Issue, Tried, \
+Current state, Next step (who owes it), Key details. Use only facts from the thread; copy order numbers, error codes, amounts \
+and versions exactly; never add any that the thread does not contain.";
+const REPLY_SYSTEM: &str = "You draft replies for a support agent to review. Answer the customer's latest message using only \
+the sources given, quoting their steps as a numbered list and naming the article you used. Do not promise anything the sources \
+do not say, and never invent order numbers, codes, amounts or links. Greet the customer by name and sign with the agent's name.";
+const ANSWER_SYSTEM: &str = "Answer the question using only the passages given, in two to five sentences or a short numbered \
+list. If the passages do not answer it, say you don't know and suggest opening a ticket.";
+
 /// A source an AI output is grounded in.
 #[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Source {
@@ -286,7 +295,8 @@ impl Desk {
         };
         let semantic = if vectors_ready {
             let v = self.ai.embed_one(q).await?;
-            self.semantic_articles(ctx, audience, &v, usize::try_from(if mode == "semantic" { limit } else { 50 }).unwrap_or(50)).await?
+            self.semantic_articles(ctx, audience, &v, usize::try_from(if mode == "semantic" { limit } else { 50 }).unwrap_or(50))
+                .await?
         } else {
             Vec::new()
         };
@@ -296,8 +306,10 @@ impl Desk {
         } else if semantic.is_empty() {
             keyword.into_iter().take(usize::try_from(limit).unwrap_or(50)).collect()
         } else {
-            let fused =
-                reciprocal_rank_fusion(&[keyword.iter().map(|h| h.id).collect(), semantic.iter().map(|(a, _, _)| a.id).collect()]);
+            let fused = reciprocal_rank_fusion(&[
+                keyword.iter().map(|h| h.id).collect(),
+                semantic.iter().map(|(a, _, _)| a.id).collect(),
+            ]);
             fused
                 .into_iter()
                 .take(usize::try_from(limit).unwrap_or(50))
@@ -326,9 +338,16 @@ impl Desk {
         self.ai.embed_one(&classify::ticket_text(&t.subject, &t.description)).await
     }
 
-    async fn similar_to(&self, ctx: &TenantCtx, exclude: Option<Uuid>, v: &[f32], limit: usize) -> CoreResult<Vec<SimilarTicket>> {
+    async fn similar_to(
+        &self,
+        ctx: &TenantCtx,
+        exclude: Option<Uuid>,
+        v: &[f32],
+        limit: usize,
+    ) -> CoreResult<Vec<SimilarTicket>> {
         let hits = self.ai.index().search(ctx.tenant_id(), Kind::Ticket, v, limit * 3 + 2);
-        let best: Vec<(Uuid, f32, Key)> = best_per_source(hits).into_iter().filter(|(id, _, _)| Some(*id) != exclude).take(limit).collect();
+        let best: Vec<(Uuid, f32, Key)> =
+            best_per_source(hits).into_iter().filter(|(id, _, _)| Some(*id) != exclude).take(limit).collect();
         let briefs = self.store.ai_ticket_briefs(ctx, &best.iter().map(|(id, _, _)| *id).collect::<Vec<_>>()).await?;
         Ok(best
             .into_iter()
@@ -358,7 +377,12 @@ impl Desk {
         require(p, perm::AI_USE)?;
         let t = self.store.get_ticket(&p.ctx, &scope_of(p), id).await?;
         let v = self.ticket_vector(&p.ctx, &t).await?;
-        Ok(self.semantic_articles(&p.ctx, audience_of(p), &v, limit.clamp(1, 20)).await?.into_iter().map(|(a, s, _)| related(&a, s)).collect())
+        Ok(self
+            .semantic_articles(&p.ctx, audience_of(p), &v, limit.clamp(1, 20))
+            .await?
+            .into_iter()
+            .map(|(a, s, _)| related(&a, s))
+            .collect())
     }
 
     /// Published articles most related to an article the caller may read.
@@ -372,8 +396,12 @@ impl Desk {
             None => self.ai.embed_one(&format!("{}. {}", a.title, a.summary)).await?,
         };
         self.ai.require_model()?;
-        let mut out: Vec<RelatedArticle> =
-            self.semantic_articles(&p.ctx, audience, &v, limit.clamp(1, 20) + 1).await?.into_iter().map(|(r, s, _)| related(&r, s)).collect();
+        let mut out: Vec<RelatedArticle> = self
+            .semantic_articles(&p.ctx, audience, &v, limit.clamp(1, 20) + 1)
+            .await?
+            .into_iter()
+            .map(|(r, s, _)| related(&r, s))
+            .collect();
         out.retain(|r| r.id != a.id);
         out.truncate(limit.clamp(1, 20));
         Ok(out)
@@ -384,7 +412,8 @@ impl Desk {
     async fn thread(&self, p: &Principal, t: &TicketRecord) -> CoreResult<Vec<ThreadMessage>> {
         let comments = self.store.list_comments(&p.ctx, &scope_of(p), t.id, p.can(perm::NOTES_INTERNAL)).await?;
         let mut messages = vec![ThreadMessage { from_customer: t.created_by == t.requester_id, body: t.description.clone() }];
-        messages.extend(comments.into_iter().map(|c| ThreadMessage { from_customer: c.author_id == t.requester_id, body: c.body }));
+        messages
+            .extend(comments.into_iter().map(|c| ThreadMessage { from_customer: c.author_id == t.requester_id, body: c.body }));
         Ok(messages)
     }
 
@@ -394,6 +423,16 @@ impl Desk {
         require(p, perm::AI_USE)?;
         let t = self.store.get_ticket(&p.ctx, &scope_of(p), id).await?;
         let messages = self.thread(p, &t).await?;
+        let thread_text: String =
+            messages.iter().map(|m| format!("{}: {}\n\n", if m.from_customer { "Customer" } else { "Agent" }, m.body)).collect();
+        let prompt = format!("Subject: {}\nStatus: {}\n\n{thread_text}", t.subject, t.status);
+        if let Some(generated) = self.generate(&p.ctx, SUMMARY_SYSTEM, &prompt).await {
+            let invented = text::invented_identifiers(&generated, &prompt);
+            if invented.is_empty() {
+                return Ok(Summary { summary: generated, method: "generated" });
+            }
+            tracing::info!(?invented, "generated summary rejected: identifiers not in the thread");
+        }
         let model = self.ai.embedder();
         let subject = t.subject.clone();
         let status = t.status.clone();
@@ -418,14 +457,23 @@ impl Desk {
         let t = self.store.get_ticket(&p.ctx, &scope_of(p), id).await?;
         let messages = self.thread(p, &t).await?;
         let last_customer = messages.iter().rev().find(|m| m.from_customer).map_or("", |m| m.body.as_str());
-        let query = format!("{}\n{}\n{}", t.subject, text::strip_boilerplate(&t.description), text::strip_boilerplate(last_customer));
+        let query =
+            format!("{}\n{}\n{}", t.subject, text::strip_boilerplate(&t.description), text::strip_boilerplate(last_customer));
         let v = self.ai.embed_one(&query).await?;
         // The reply goes to the requester: only articles a customer may read.
-        let articles: Vec<(ArticleRecord, f32, String)> =
-            self.semantic_articles(&p.ctx, KbAudience::Customer, &v, 3).await?.into_iter().filter(|(_, s, _)| *s >= ANSWER_THRESHOLD).collect();
+        let articles: Vec<(ArticleRecord, f32, String)> = self
+            .semantic_articles(&p.ctx, KbAudience::Customer, &v, 3)
+            .await?
+            .into_iter()
+            .filter(|(_, s, _)| *s >= ANSWER_THRESHOLD)
+            .collect();
         let similar = self.similar_to(&p.ctx, Some(t.id), &v, 8).await?;
-        let resolved_ids: Vec<Uuid> =
-            similar.iter().filter(|s| matches!(s.status.as_str(), "resolved" | "closed") && s.score >= 0.6).map(|s| s.id).take(2).collect();
+        let resolved_ids: Vec<Uuid> = similar
+            .iter()
+            .filter(|s| matches!(s.status.as_str(), "resolved" | "closed") && s.score >= 0.6)
+            .map(|s| s.id)
+            .take(2)
+            .collect();
         let mut resolved = Vec::new();
         for sid in resolved_ids {
             let r = self.store.get_ticket(&p.ctx, &desk_store::TicketScope::All, sid).await?;
@@ -435,7 +483,10 @@ impl Desk {
             }
         }
         let requester = self.store.get_user(&p.ctx, t.requester_id).await.ok();
-        let first_name = requester.as_ref().and_then(|u| u.name.split_whitespace().next().map(str::to_owned)).unwrap_or_else(|| "there".into());
+        let first_name = requester
+            .as_ref()
+            .and_then(|u| u.name.split_whitespace().next().map(str::to_owned))
+            .unwrap_or_else(|| "there".into());
         let mut draft = format!("Hi {first_name},\n\nThank you for getting in touch about \"{}\".\n", t.subject.trim());
         let mut sources = Vec::new();
         if let Some((a, score, _)) = articles.first() {
@@ -461,7 +512,13 @@ impl Desk {
         for (r, score) in &resolved {
             if let Some(res) = r.resolution.as_deref() {
                 let _ = writeln!(draft, "\nIn a similar case this was resolved as follows: {}", res.trim());
-                sources.push(Source { kind: "ticket", id: r.id, title: r.subject.clone(), reference: r.number.to_string(), score: *score });
+                sources.push(Source {
+                    kind: "ticket",
+                    id: r.id,
+                    title: r.subject.clone(),
+                    reference: r.number.to_string(),
+                    score: *score,
+                });
             }
         }
         if sources.is_empty() {
@@ -470,6 +527,28 @@ impl Desk {
             draft.push_str("\nPlease let me know whether this solves it, or if anything behaves differently than described.\n");
         }
         let _ = write!(draft, "\nBest regards,\n{}", p.user.name);
+        if !sources.is_empty() {
+            let mut grounds = String::new();
+            for (a, _, _) in &articles {
+                let _ = write!(grounds, "Article \"{}\":\n{}\n\n", a.title, a.body);
+            }
+            for (r, _) in &resolved {
+                let _ = write!(grounds, "Resolved ticket \"{}\": {}\n\n", r.subject, r.resolution.as_deref().unwrap_or_default());
+            }
+            let thread: String = messages
+                .iter()
+                .map(|m| format!("{}: {}\n\n", if m.from_customer { "Customer" } else { "Agent" }, m.body))
+                .collect();
+            let prompt =
+                format!("Customer's name: {first_name}\nAgent's name: {}\n\nThread:\n{thread}\nSources:\n{grounds}", p.user.name);
+            if let Some(generated) = self.generate(&p.ctx, REPLY_SYSTEM, &prompt).await {
+                let invented = text::invented_identifiers(&generated, &prompt);
+                if invented.is_empty() {
+                    return Ok(ReplyDraft { draft: generated, sources, method: "generated" });
+                }
+                tracing::info!(?invented, "generated reply rejected: identifiers not in the thread or sources");
+            }
+        }
         Ok(ReplyDraft { draft, sources, method: "grounded" })
     }
 
@@ -483,8 +562,11 @@ impl Desk {
             return Err(CoreError::field("status", "only a resolved or closed ticket can become an article"));
         }
         let comments = self.store.list_comments(&p.ctx, &scope_of(p), t.id, false).await?;
-        let problem: Vec<String> =
-            text::sentences(&text::strip_boilerplate(&t.description)).into_iter().filter(|s| !text::is_pleasantry(s)).take(4).collect();
+        let problem: Vec<String> = text::sentences(&text::strip_boilerplate(&t.description))
+            .into_iter()
+            .filter(|s| !text::is_pleasantry(s))
+            .take(4)
+            .collect();
         let mut steps: Vec<String> = Vec::new();
         for c in comments.iter().filter(|c| c.author_id != t.requester_id) {
             let body = text::strip_boilerplate(&c.body);
@@ -508,12 +590,19 @@ impl Desk {
                 let _ = writeln!(body, "{}. {}", i + 1, s);
             }
         }
-        let summary: String = t.resolution.clone().unwrap_or_else(|| problem.first().cloned().unwrap_or_default()).chars().take(300).collect();
+        let summary: String =
+            t.resolution.clone().unwrap_or_else(|| problem.first().cloned().unwrap_or_default()).chars().take(300).collect();
         Ok(ArticleDraft {
             title: t.subject.trim().to_owned(),
             summary,
             body,
-            sources: vec![Source { kind: "ticket", id: t.id, title: t.subject.clone(), reference: t.number.to_string(), score: 1.0 }],
+            sources: vec![Source {
+                kind: "ticket",
+                id: t.id,
+                title: t.subject.clone(),
+                reference: t.number.to_string(),
+                score: 1.0,
+            }],
         })
     }
 
@@ -528,7 +617,11 @@ impl Desk {
         e.finish()?;
         let text = classify::ticket_text(subject, description);
         let v = self.ai.embed_one(&text).await?;
-        let model = self.ai.classifier_for(&p.ctx).await?.ok_or_else(|| CoreError::Unavailable("the classifier is still training".into()))?;
+        let model = self
+            .ai
+            .classifier_for(&p.ctx)
+            .await?
+            .ok_or_else(|| CoreError::Unavailable("the classifier is still training".into()))?;
         let pr = model.predict(&classify::features(&v, &text));
         Ok(Classification {
             category: pr.category.into(),
@@ -557,9 +650,14 @@ impl Desk {
     ) -> CoreResult<TicketClassification> {
         require(p, perm::AI_USE)?;
         let mut errors = Vec::new();
-        for (field, value, allowed) in [("category", category, CATEGORIES), ("sentiment", sentiment, SENTIMENTS), ("priority", priority, PRIORITIES)] {
+        for (field, value, allowed) in
+            [("category", category, CATEGORIES), ("sentiment", sentiment, SENTIMENTS), ("priority", priority, PRIORITIES)]
+        {
             if value.is_some_and(|v| !allowed.contains(&v)) {
-                errors.push(desk_domain::validate::FieldError { field: field.into(), message: format!("must be one of: {}", allowed.join(", ")) });
+                errors.push(desk_domain::validate::FieldError {
+                    field: field.into(),
+                    message: format!("must be one of: {}", allowed.join(", ")),
+                });
             }
         }
         if !errors.is_empty() {
@@ -569,7 +667,11 @@ impl Desk {
             return Err(CoreError::field("category", "give category, sentiment or priority"));
         }
         self.store.get_ticket(&p.ctx, &scope_of(p), id).await?;
-        self.store.ai_correct_classification(&p.ctx, id, category, sentiment, priority, now_ms()).await?.map(Into::into).ok_or(CoreError::NotFound)
+        self.store
+            .ai_correct_classification(&p.ctx, id, category, sentiment, priority, now_ms())
+            .await?
+            .map(Into::into)
+            .ok_or(CoreError::NotFound)
     }
 
     /// Agents of the ticket's group (or all staff in groups when it has none), ranked by how many
@@ -591,7 +693,8 @@ impl Desk {
         }
         let v = self.ticket_vector(&p.ctx, &t).await?;
         let similar = self.similar_to(&p.ctx, Some(t.id), &v, 30).await?;
-        let resolved: Vec<&SimilarTicket> = similar.iter().filter(|s| matches!(s.status.as_str(), "resolved" | "closed")).collect();
+        let resolved: Vec<&SimilarTicket> =
+            similar.iter().filter(|s| matches!(s.status.as_str(), "resolved" | "closed")).collect();
         let briefs = self.store.ai_ticket_briefs(&p.ctx, &resolved.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
         let load: HashMap<Uuid, i64> = self.store.ai_open_load(&p.ctx, &members).await?.into_iter().collect();
         let mut out = Vec::new();
@@ -623,7 +726,10 @@ impl Desk {
         let v = self.ai.embed_one(question).await?;
         let found = self.semantic_articles(ctx, audience, &v, 3).await?;
         let top = found.first().map_or(0.0, |(_, s, _)| *s);
-        let _ = self.store.ai_log_search(ctx, question, "ask", i32::try_from(found.len()).unwrap_or(0), Some(f64::from(top)), now_ms()).await;
+        let _ = self
+            .store
+            .ai_log_search(ctx, question, "ask", i32::try_from(found.len()).unwrap_or(0), Some(f64::from(top)), now_ms())
+            .await;
         if top < ANSWER_THRESHOLD {
             return Ok(Answer { answer: DONT_KNOW.into(), answered: false, confidence: top, sources: Vec::new() });
         }
@@ -632,6 +738,17 @@ impl Desk {
         let mut answer = passage.to_owned();
         if passage.split_whitespace().count() < 12 {
             answer = format!("{} {}", best.summary.trim(), passage);
+        }
+        let passages: String = found
+            .iter()
+            .filter(|(_, s, _)| *s >= ANSWER_THRESHOLD)
+            .map(|(a, _, c)| format!("Article \"{}\": {c}\n\n", a.title))
+            .collect();
+        let prompt = format!("Question: {question}\n\nPassages:\n{passages}");
+        if let Some(generated) = self.generate(ctx, ANSWER_SYSTEM, &prompt).await {
+            if text::invented_identifiers(&generated, &prompt).is_empty() {
+                answer = generated;
+            }
         }
         let _ = write!(answer, "\n\n(From \"{}\".)", best.title);
         let sources = found
@@ -666,10 +783,18 @@ impl Desk {
         // (vector, label, ticket or search, best article score)
         let mut items: Vec<(Vec<f32>, String, Option<SimilarTicket>, f32)> = Vec::new();
         for t in &tickets {
-            let Some((_, v)) = self.ai.index().vectors_of(tenant, Kind::Ticket, t.id).into_iter().find(|(c, _)| *c == 0) else { continue };
+            let Some((_, v)) = self.ai.index().vectors_of(tenant, Kind::Ticket, t.id).into_iter().find(|(c, _)| *c == 0) else {
+                continue;
+            };
             let best = best_article(&v);
             if best < GAP_THRESHOLD {
-                let st = SimilarTicket { id: t.id, number: t.number, subject: t.subject.clone(), status: t.status.clone(), score: best };
+                let st = SimilarTicket {
+                    id: t.id,
+                    number: t.number,
+                    subject: t.subject.clone(),
+                    status: t.status.clone(),
+                    score: best,
+                };
                 items.push((v, t.subject.clone(), Some(st), best));
             }
         }
@@ -718,9 +843,15 @@ fn cluster_gaps(items: Vec<(Vec<f32>, String, Option<SimilarTicket>, f32)>) -> V
     let mut gaps: Vec<KnowledgeGap> = clusters
         .into_iter()
         .map(|c| {
-            let central = c.members.iter().copied().max_by(|a, b| dot(&c.sum, &items[*a].0).total_cmp(&dot(&c.sum, &items[*b].0))).unwrap_or(0);
+            let central = c
+                .members
+                .iter()
+                .copied()
+                .max_by(|a, b| dot(&c.sum, &items[*a].0).total_cmp(&dot(&c.sum, &items[*b].0)))
+                .unwrap_or(0);
             let tickets: Vec<SimilarTicket> = c.members.iter().filter_map(|i| items[*i].2.clone()).collect();
-            let searches: Vec<String> = c.members.iter().filter(|i| items[**i].2.is_none()).map(|i| items[*i].1.clone()).collect();
+            let searches: Vec<String> =
+                c.members.iter().filter(|i| items[**i].2.is_none()).map(|i| items[*i].1.clone()).collect();
             let best = c.members.iter().map(|i| items[*i].3).fold(0.0f32, f32::max);
             KnowledgeGap {
                 suggested_title: items[central].1.clone(),
@@ -738,7 +869,14 @@ fn cluster_gaps(items: Vec<(Vec<f32>, String, Option<SimilarTicket>, f32)>) -> V
 }
 
 fn related(a: &ArticleRecord, score: f32) -> RelatedArticle {
-    RelatedArticle { id: a.id, key: a.key.clone(), title: a.title.clone(), slug: a.slug.clone(), summary: a.summary.clone(), score }
+    RelatedArticle {
+        id: a.id,
+        key: a.key.clone(),
+        title: a.title.clone(),
+        slug: a.slug.clone(),
+        summary: a.summary.clone(),
+        score,
+    }
 }
 
 fn hit_of(a: &ArticleRecord, score: f64, snippet: String) -> ArticleHit {

@@ -31,12 +31,22 @@ pub struct AiOptions {
     pub threads: usize,
     /// How often the worker looks at the queue when idle.
     pub poll: Duration,
+    /// The server's secret, which seals stored API keys (the binary reads it from
+    /// `CUSTOMERDESK_SECRET_KEY` or the data directory).
+    pub secret: Option<[u8; 32]>,
 }
 
 impl AiOptions {
     /// The default: enabled, fetching into the default cache, all cores.
     pub fn enabled() -> Self {
-        Self { enabled: true, fetch: true, cache_dir: model::default_cache_dir(), threads: 0, poll: Duration::from_millis(500) }
+        Self {
+            enabled: true,
+            fetch: true,
+            cache_dir: model::default_cache_dir(),
+            threads: 0,
+            poll: Duration::from_millis(500),
+            secret: None,
+        }
     }
 
     /// Keyword-only: no model, no worker.
@@ -120,6 +130,11 @@ impl AiEngine {
             tokio::spawn(async move { Self::run(weak).await });
         }
         engine
+    }
+
+    /// The secret that seals stored API keys.
+    pub(crate) fn secret(&self) -> CoreResult<[u8; 32]> {
+        self.options.secret.ok_or_else(|| CoreError::Unavailable("this server has no secret key to seal API keys with".into()))
     }
 
     /// The model's state.
@@ -395,7 +410,11 @@ impl AiEngine {
             // The index and the classification first; storing removes the queue item, so once
             // the queue is empty everything it named is searchable.
             if let Some(kind) = Kind::parse(&item.kind) {
-                let chunks = rows.iter().zip(&vectors[start..start + len]).map(|(r, v)| (u32::try_from(r.chunk).unwrap_or(0), r.content.clone(), v.clone())).collect();
+                let chunks = rows
+                    .iter()
+                    .zip(&vectors[start..start + len])
+                    .map(|(r, v)| (u32::try_from(r.chunk).unwrap_or(0), r.content.clone(), v.clone()))
+                    .collect();
                 self.index.replace(ctx.tenant_id(), kind, item.source_id, chunks);
                 if kind == Kind::Ticket && len > 0 {
                     self.classify_stored(ctx, item.source_id, &texts[start], &vectors[start], now).await?;
@@ -442,7 +461,9 @@ impl AiEngine {
         let cache = self.options.cache_dir.join(format!("classifier-examples-{hash}.f32"));
         let dims = self.require_model()?.dims();
         let vectors = match std::fs::read(&cache) {
-            Ok(bytes) if bytes.len() == texts.len() * dims * 4 => from_bytes(&bytes).chunks_exact(dims).map(<[f32]>::to_vec).collect(),
+            Ok(bytes) if bytes.len() == texts.len() * dims * 4 => {
+                from_bytes(&bytes).chunks_exact(dims).map(<[f32]>::to_vec).collect()
+            }
             _ => {
                 let vectors = self.embed(texts.clone()).await?;
                 let bytes: Vec<u8> = vectors.iter().flat_map(|v| to_bytes(v)).collect();
@@ -461,7 +482,9 @@ impl AiEngine {
             .collect();
         let rows = Arc::new(rows);
         let training = rows.clone();
-        let model = tokio::task::spawn_blocking(move || Classifier::train(&training)).await.map_err(|e| CoreError::Internal(e.to_string()))?;
+        let model = tokio::task::spawn_blocking(move || Classifier::train(&training))
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
         write(&self.base, Some(rows));
         write(&self.base_model, Some(Arc::new(model)));
         tracing::info!(examples = examples.len(), "ticket classifier trained");
@@ -477,7 +500,9 @@ impl AiEngine {
             return Ok(Some(base_model));
         }
         let stamp = corrections.iter().map(|c| c.updated_at).max().unwrap_or(0);
-        if let Some((s, n, model)) = self.tenant_models.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&ctx.tenant_id()) {
+        if let Some((s, n, model)) =
+            self.tenant_models.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&ctx.tenant_id())
+        {
             if *s == stamp && *n == corrections.len() {
                 return Ok(Some(model.clone()));
             }
@@ -486,7 +511,10 @@ impl AiEngine {
         for c in &corrections {
             let vectors = self.index.vectors_of(ctx.tenant_id(), Kind::Ticket, c.ticket_id);
             let Some((_, v)) = vectors.iter().find(|(chunk, _)| *chunk == 0) else { continue };
-            let content = self.index.content(ctx.tenant_id(), desk_ai::index::Key { kind: Kind::Ticket, id: c.ticket_id, chunk: 0 }).unwrap_or_default();
+            let content = self
+                .index
+                .content(ctx.tenant_id(), desk_ai::index::Key { kind: Kind::Ticket, id: c.ticket_id, chunk: 0 })
+                .unwrap_or_default();
             rows.push(Example::new(
                 v,
                 &content,
@@ -496,7 +524,11 @@ impl AiEngine {
                 CORRECTION_WEIGHT,
             ));
         }
-        let model = Arc::new(tokio::task::spawn_blocking(move || Classifier::train(&rows)).await.map_err(|e| CoreError::Internal(e.to_string()))?);
+        let model = Arc::new(
+            tokio::task::spawn_blocking(move || Classifier::train(&rows))
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))?,
+        );
         self.tenant_models
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

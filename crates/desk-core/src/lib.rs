@@ -8,14 +8,15 @@ mod auth;
 mod batch;
 mod directory;
 mod error;
+mod generate;
 mod kb;
 mod tickets;
 
 use std::sync::Arc;
 
 pub use ai::{
-    ANSWER_THRESHOLD, AiStatus, Answer, ArticleDraft, Classification, DONT_KNOW, KnowledgeGap, RelatedArticle, ReplyDraft, SimilarTicket,
-    Source, SuggestedAssignee, Summary, TicketClassification, reciprocal_rank_fusion,
+    ANSWER_THRESHOLD, AiStatus, Answer, ArticleDraft, Classification, DONT_KNOW, KnowledgeGap, RelatedArticle, ReplyDraft,
+    SimilarTicket, Source, SuggestedAssignee, Summary, TicketClassification, reciprocal_rank_fusion,
 };
 pub use ai_engine::{AiEngine, AiOptions, MODEL_ID, ModelState};
 pub use attachments::{MAX_ATTACHMENT_BYTES, Upload};
@@ -23,6 +24,7 @@ pub use auth::{Login, NewTenantInput, TOKEN_TTL_MS, hash_password};
 pub use desk_store::{Principal, Store};
 pub use directory::{NewCompanyInput, NewUserInput};
 pub use error::{CoreError, CoreResult};
+pub use generate::{AiSettings, AiSettingsInput};
 pub use kb::{ArticleInput, ArticlePatch, DiffLine, SEARCH_MODES, render_markdown};
 pub use tickets::{BULK_MAX, CommentInput, TicketInput, TicketList, TicketListInput, TicketPatchInput};
 
@@ -32,13 +34,19 @@ pub struct Desk {
     store: Arc<dyn Store>,
     tickets: batch::TicketWriter,
     ai: Arc<AiEngine>,
+    http: reqwest::Client,
 }
 
 impl Desk {
     /// Services over `store`; starts the ticket writer and, with AI enabled, the model loader
     /// and embedding worker on the current tokio runtime.
     pub fn new(store: Arc<dyn Store>, ai: AiOptions) -> Self {
-        Self { tickets: batch::TicketWriter::start(store.clone()), ai: AiEngine::start(store.clone(), ai), store }
+        Self {
+            tickets: batch::TicketWriter::start(store.clone()),
+            ai: AiEngine::start(store.clone(), ai),
+            http: reqwest::Client::new(),
+            store,
+        }
     }
 
     /// The AI engine (model state, index, worker), for wiring and the CLI.

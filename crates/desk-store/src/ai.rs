@@ -87,8 +87,14 @@ pub trait AiStore: Send + Sync {
     /// Queue length.
     async fn ai_queue_len(&self, ctx: &TenantCtx) -> StoreResult<i64>;
     /// Replaces the vectors of one source and removes its queue item unless it was requeued since.
-    async fn ai_store_vectors(&self, ctx: &TenantCtx, item: &QueueItem, rows: &[VectorRecord], model: &str, now: i64)
-    -> StoreResult<()>;
+    async fn ai_store_vectors(
+        &self,
+        ctx: &TenantCtx,
+        item: &QueueItem,
+        rows: &[VectorRecord],
+        model: &str,
+        now: i64,
+    ) -> StoreResult<()>;
     /// Counts a failed attempt.
     async fn ai_queue_failed(&self, ctx: &TenantCtx, item: &QueueItem) -> StoreResult<()>;
     /// Queues every ticket and article of the tenant again (`customerdesk reindex`).
@@ -112,8 +118,15 @@ pub trait AiStore: Send + Sync {
     /// Classifications an agent corrected, for the tenant's own classifier.
     async fn ai_corrections(&self, ctx: &TenantCtx) -> StoreResult<Vec<TicketAiRecord>>;
     /// Logs a knowledge-base search.
-    async fn ai_log_search(&self, ctx: &TenantCtx, query: &str, mode: &str, result_count: i32, top_score: Option<f64>, now: i64)
-    -> StoreResult<()>;
+    async fn ai_log_search(
+        &self,
+        ctx: &TenantCtx,
+        query: &str,
+        mode: &str,
+        result_count: i32,
+        top_score: Option<f64>,
+        now: i64,
+    ) -> StoreResult<()>;
     /// Searches since `since`, newest first.
     async fn ai_recent_searches(&self, ctx: &TenantCtx, since: i64, limit: i64) -> StoreResult<Vec<SearchLogRecord>>;
     /// Tickets created since `since`, newest first.

@@ -49,7 +49,12 @@ pub trait KbStore: Send + Sync {
     /// One published version.
     async fn get_version(&self, ctx: &TenantCtx, article_id: Uuid, version: i64) -> StoreResult<VersionRecord>;
     /// The articles among `ids` that the audience may read and that are published (any order).
-    async fn published_articles_by_ids(&self, ctx: &TenantCtx, audience: KbAudience, ids: &[Uuid]) -> StoreResult<Vec<ArticleRecord>>;
+    async fn published_articles_by_ids(
+        &self,
+        ctx: &TenantCtx,
+        audience: KbAudience,
+        ids: &[Uuid],
+    ) -> StoreResult<Vec<ArticleRecord>>;
     /// Ranked keyword search over the articles the audience may read (published only).
     async fn search_articles(
         &self,

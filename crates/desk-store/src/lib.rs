@@ -19,10 +19,10 @@ mod sqlite;
 use std::path::Path;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 pub use ai::{
     AiSettingsRecord, AiStore, KIND_ARTICLE, KIND_TICKET, QueueItem, SearchLogRecord, TicketAiRecord, TicketBrief, VectorRecord,
 };
+use async_trait::async_trait;
 pub use kb::{DEFAULT_CATEGORIES, KbStore};
 pub use model::*;
 use uuid::Uuid;

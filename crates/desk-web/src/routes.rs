@@ -6,12 +6,12 @@ use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, patch, post};
-use desk_core::{
-    AiStatus, Answer, ArticleDraft, Classification, KnowledgeGap, RelatedArticle, ReplyDraft, SimilarTicket, SuggestedAssignee, Summary,
-    TicketClassification,
-};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use desk_core::CoreError;
+use desk_core::{
+    AiSettings, AiStatus, Answer, ArticleDraft, Classification, KnowledgeGap, RelatedArticle, ReplyDraft, SimilarTicket,
+    SuggestedAssignee, Summary, TicketClassification,
+};
 use desk_domain::permissions::{self as perm, Permission};
 use schemars::JsonSchema;
 use schemars::r#gen::SchemaGenerator;
@@ -404,6 +404,16 @@ pub fn routes() -> Vec<RouteDef> {
             .perm(perm::KB_READ)
             .req::<ai::AskRequest>(json!({"question": "How do I reset my password?"}))
             .res::<Answer>(200),
+        RouteDef::new(M::GET, "/api/v1/ai/settings", get(ai::settings), "The tenant's generation endpoint (never its key)", "ai")
+            .perm(perm::AI_CONFIGURE)
+            .res::<AiSettings>(200),
+        RouteDef::new(M::PUT, "/api/v1/ai/settings", put(ai::put_settings), "Set an OpenAI-compatible endpoint for generation; the key is stored sealed", "ai")
+            .perm(perm::AI_CONFIGURE)
+            .req::<ai::PutAiSettings>(json!({"base_url": "http://127.0.0.1:9/v1", "model": "local-model", "api_key": "sk-example"}))
+            .res::<AiSettings>(200),
+        RouteDef::new(M::DELETE, "/api/v1/ai/settings", delete(ai::delete_settings), "Remove the generation endpoint (grounded methods only)", "ai")
+            .perm(perm::AI_CONFIGURE)
+            .res::<AiSettings>(200),
         RouteDef::new(M::POST, "/api/v1/public/{tenant}/kb/ask", post(ai::public_ask), "Answer a question from a tenant's public articles (no login)", "public")
             .req::<ai::AskRequest>(json!({"question": "How do I reset my password?"}))
             .res::<Answer>(200),

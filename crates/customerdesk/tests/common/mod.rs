@@ -97,6 +97,7 @@ impl Storage {
     pub async fn desk(&self) -> Desk {
         let mut ai = desk_core::AiOptions::enabled();
         ai.poll = std::time::Duration::from_millis(50);
+        ai.secret = Some(*Uuid::now_v7().as_bytes().repeat(2).first_chunk::<32>().expect("32 bytes"));
         let desk = Desk::new(desk_store::open(self.database_url(), &self.dir.0).await.expect("open store"), ai);
         assert!(desk.ai().wait_idle(std::time::Duration::from_secs(300)).await, "AI ready: {:?}", desk.ai().state());
         desk
@@ -348,6 +349,20 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
     ids.insert("attachment", file["id"].as_str().expect("id").to_owned());
     ids.insert("article", article_id);
     ids.insert("question", question_id);
+    // AI rows: a logged search, the tenant's generation endpoint, and (once indexed) vectors and
+    // classifications of every ticket and article.
+    ok(s.get("/api/v1/kb/search?q=password", &customer).await, "search");
+    ok(
+        s.call(
+            "PUT",
+            "/api/v1/ai/settings",
+            Some(&admin),
+            Some(&json!({"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key": "sk-seed"})),
+        )
+        .await,
+        "ai settings",
+    );
+    s.indexed().await;
     let (_, cats) = s.get("/api/v1/kb/categories", &admin).await;
     ids.insert("category", cats["items"][0]["id"].as_str().expect("category").to_owned());
     Seeded {

@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use desk_core::{
-    AiStatus, Answer, ArticleDraft, Classification, KnowledgeGap, RelatedArticle, ReplyDraft, SimilarTicket, SuggestedAssignee, Summary,
-    TicketClassification,
+    AiSettings, AiSettingsInput, AiStatus, Answer, ArticleDraft, Classification, KnowledgeGap, RelatedArticle, ReplyDraft,
+    SimilarTicket, SuggestedAssignee, Summary, TicketClassification,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -110,7 +110,11 @@ pub async fn draft_article(State(s): State<AppState>, Auth(p): Auth, IdPath(id):
 }
 
 /// The ticket's stored classification.
-pub async fn classification(State(s): State<AppState>, Auth(p): Auth, IdPath(id): IdPath) -> ApiResult<Json<TicketClassification>> {
+pub async fn classification(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<TicketClassification>> {
     Ok(Json(s.desk.ticket_classification(&p, id).await?))
 }
 
@@ -122,17 +126,27 @@ pub async fn correct(
     ApiJson(body): ApiJson<CorrectClassification>,
 ) -> ApiResult<Json<TicketClassification>> {
     Ok(Json(
-        s.desk.correct_classification(&p, id, body.category.as_deref(), body.sentiment.as_deref(), body.priority.as_deref()).await?,
+        s.desk
+            .correct_classification(&p, id, body.category.as_deref(), body.sentiment.as_deref(), body.priority.as_deref())
+            .await?,
     ))
 }
 
 /// Agents suggested for the ticket.
-pub async fn assignees(State(s): State<AppState>, Auth(p): Auth, IdPath(id): IdPath) -> ApiResult<Json<Items<SuggestedAssignee>>> {
+pub async fn assignees(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Items<SuggestedAssignee>>> {
     Ok(items(s.desk.suggest_assignees(&p, id).await?))
 }
 
 /// Classifies a subject and description.
-pub async fn classify(State(s): State<AppState>, Auth(p): Auth, ApiJson(body): ApiJson<ClassifyRequest>) -> ApiResult<Json<Classification>> {
+pub async fn classify(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(body): ApiJson<ClassifyRequest>,
+) -> ApiResult<Json<Classification>> {
     Ok(Json(s.desk.classify(&p, &body.subject, &body.description).await?))
 }
 
@@ -157,4 +171,35 @@ pub async fn knowledge_gaps(
     ApiQuery(q): ApiQuery<DaysQuery>,
 ) -> ApiResult<Json<Items<KnowledgeGap>>> {
     Ok(items(s.desk.knowledge_gaps(&p, q.days.unwrap_or(30)).await?))
+}
+
+/// The tenant's generation endpoint.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutAiSettings {
+    /// An OpenAI-compatible API root, such as `https://api.example.com/v1`.
+    pub base_url: String,
+    pub model: String,
+    /// Stored sealed; never returned.
+    pub api_key: Option<String>,
+}
+
+/// The tenant's generation endpoint (never its key).
+pub async fn settings(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<AiSettings>> {
+    Ok(Json(s.desk.ai_settings(&p).await?))
+}
+
+/// Sets the tenant's generation endpoint.
+pub async fn put_settings(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(body): ApiJson<PutAiSettings>,
+) -> ApiResult<Json<AiSettings>> {
+    let input = AiSettingsInput { base_url: body.base_url, model: body.model, api_key: body.api_key };
+    Ok(Json(s.desk.put_ai_settings(&p, input).await?))
+}
+
+/// Removes the tenant's generation endpoint.
+pub async fn delete_settings(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<AiSettings>> {
+    Ok(Json(s.desk.delete_ai_settings(&p).await?))
 }

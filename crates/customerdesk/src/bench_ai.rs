@@ -227,7 +227,7 @@ async fn search_latency(mut options: AiOptions, embedder: &Embedder, b: &AiBench
             .await
             .map_err(err)?;
     }
-    desk.ai().wait_idle(Duration::from_secs(600)).await;
+    desk.ai().wait_idle(Duration::from_mins(10)).await;
     // Fill the index up to `vectors` with perturbed copies of real chunk vectors (their articles
     // do not exist, so the visibility check drops them, as it would drop others' drafts).
     let tenant = admin.ctx.tenant_id();
@@ -253,7 +253,9 @@ async fn search_latency(mut options: AiOptions, embedder: &Embedder, b: &AiBench
     for i in have..b.vectors {
         let mut v: Vec<f32> = base[i % base.len()].iter().map(|x| x + 0.08 * next()).collect();
         let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        v.iter_mut().for_each(|x| *x /= n);
+        for x in &mut v {
+            *x /= n;
+        }
         desk.ai().index().replace(tenant, Kind::Article, uuid::Uuid::now_v7(), vec![(0, String::new(), v)]);
     }
     println!("\nsearch: {} vectors in the tenant's index, {} searches per mode", desk.ai().index().len(tenant), b.searches);

@@ -138,7 +138,7 @@ async fn evaluate_in(options: AiOptions, set: &EvalSet, dir: &Path) -> Result<Va
         }
         threads.push(ticket.id);
     }
-    if !desk.ai().wait_idle(Duration::from_secs(1800)).await || desk.ai().embedder().is_none() {
+    if !desk.ai().wait_idle(Duration::from_mins(30)).await || desk.ai().embedder().is_none() {
         bail!("the embedding model is not available: {:?}", desk.ai().state());
     }
 

@@ -210,30 +210,32 @@ async fn open(db: &DbArgs) -> Result<Desk> {
 /// The server's secret (it seals stored API keys): `CUSTOMERDESK_SECRET_KEY` (64 hex digits), else
 /// `secret.key` in the data directory, created on first use and readable only by its owner.
 fn secret_key(db: &DbArgs) -> Result<[u8; 32]> {
-    let hex = match std::env::var("CUSTOMERDESK_SECRET_KEY") {
-        Ok(v) => v,
-        Err(_) => {
-            let path = db.data_dir.join("secret.key");
-            if !path.exists() {
-                std::fs::create_dir_all(&db.data_dir)?;
-                let mut key = [0u8; 32];
-                getrandom::getrandom(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-                let text: String = key.iter().map(|b| format!("{b:02x}")).collect();
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                std::io::Write::write_all(
-                    &mut options.open(&path).with_context(|| format!("creating {}", path.display()))?,
-                    text.as_bytes(),
-                )?;
-            }
-            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+    let hex = if let Ok(v) = std::env::var("CUSTOMERDESK_SECRET_KEY") {
+        v
+    } else {
+        let path = db.data_dir.join("secret.key");
+        if !path.exists() {
+            std::fs::create_dir_all(&db.data_dir)?;
+            let mut key = [0u8; 32];
+            getrandom::getrandom(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            let text = key.iter().fold(String::new(), |mut s, b| {
+                let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{b:02x}"));
+                s
+            });
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            std::io::Write::write_all(
+                &mut options.open(&path).with_context(|| format!("creating {}", path.display()))?,
+                text.as_bytes(),
+            )?;
         }
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
     };
     let hex = hex.trim();
     let mut key = [0u8; 32];
-    if hex.len() != 64 {
+    if hex.len() != 64 || !hex.is_ascii() {
         anyhow::bail!("the secret key must be 64 hex digits");
     }
     for (i, b) in key.iter_mut().enumerate() {
@@ -321,7 +323,7 @@ async fn main() -> Result<()> {
             demo::seed(&desk).await?;
             if desk.ai().state() != desk_core::ModelState::Off {
                 eprintln!("embedding the demo's tickets and articles…");
-                desk.ai().wait_idle(std::time::Duration::from_secs(600)).await;
+                desk.ai().wait_idle(std::time::Duration::from_mins(10)).await;
             }
         }
         Command::Models { command: ModelsCommand::Fetch } => {

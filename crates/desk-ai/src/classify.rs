@@ -167,7 +167,9 @@ impl Head {
             *l = (*l - max).exp();
             sum += *l;
         }
-        logits.iter_mut().for_each(|l| *l /= sum);
+        for l in &mut logits {
+            *l /= sum;
+        }
         logits
     }
 
@@ -189,8 +191,8 @@ impl Head {
         let mut grad_w = vec![0f32; classes * dims];
         let mut grad_b = vec![0f32; classes];
         for _ in 0..epochs {
-            grad_w.iter_mut().for_each(|g| *g = 0.0);
-            grad_b.iter_mut().for_each(|g| *g = 0.0);
+            grad_w.fill(0.0);
+            grad_b.fill(0.0);
             for (f, y, w) in rows {
                 let p = head.probabilities(f);
                 let weight = w * balance[*y] / total;

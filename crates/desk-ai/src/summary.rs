@@ -3,6 +3,8 @@
 //! removed and identifiers kept. Nothing is written that the thread does not say, except the
 //! fixed words describing the state, which hold no identifiers.
 
+use std::fmt::Write as _;
+
 use crate::AiError;
 use crate::embed::cosine;
 use crate::text::{identifiers, is_pleasantry, is_reference, sentences, strip_boilerplate, words};
@@ -58,15 +60,15 @@ pub fn summarize(subject: &str, messages: &[ThreadMessage], status: &str, embed:
 
     let mut out = String::new();
     let issue_text = if issue.is_empty() { subject.trim().to_owned() } else { issue.join(" ") };
-    out.push_str(&format!("Issue: {issue_text}\n"));
+    let _ = writeln!(out, "Issue: {issue_text}");
     if !tried.is_empty() {
-        out.push_str(&format!("Tried: {}\n", tried.join(" ")));
+        let _ = writeln!(out, "Tried: {}", tried.join(" "));
     }
     if let (Some(l), Some(m)) = (latest.first(), last.map(|i| &messages[i])) {
         let who = if m.from_customer { "customer" } else { "agent" };
-        out.push_str(&format!("Latest ({who}): {l}\n"));
+        let _ = writeln!(out, "Latest ({who}): {l}");
     }
-    out.push_str(&format!("Current state: {}\n", state(status, last.map(|i| messages[i].from_customer))));
+    let _ = writeln!(out, "Current state: {}", state(status, last.map(|i| messages[i].from_customer)));
     let mut keys: Vec<String> = Vec::new();
     for m in messages {
         for id in identifiers(&strip_boilerplate(&m.body)) {
@@ -76,7 +78,7 @@ pub fn summarize(subject: &str, messages: &[ThreadMessage], status: &str, embed:
         }
     }
     if !keys.is_empty() {
-        out.push_str(&format!("Key details: {}\n", keys.join(", ")));
+        let _ = writeln!(out, "Key details: {}", keys.join(", "));
     }
     Ok(out.trim_end().to_owned())
 }
@@ -108,7 +110,9 @@ fn rank(texts: &[&str], embed: Option<EmbedFn<'_>>) -> Result<Vec<f32>, AiError>
             }
         }
         let norm = mean.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
-        mean.iter_mut().for_each(|m| *m /= norm);
+        for m in &mut mean {
+            *m /= norm;
+        }
         return Ok(vectors.iter().map(|v| cosine(v, &mean)).collect());
     }
     let bags: Vec<Vec<String>> = texts.iter().map(|t| words(t)).collect();

@@ -28,7 +28,7 @@ pub fn chunk_article(title: &str, summary: &str, body_markdown: &str) -> Vec<Str
         }
         if let Some(h) = block.lines().next().filter(|l| l.starts_with('#')) {
             flush(&mut chunks, &heading, &mut current);
-            heading = h.trim_start_matches('#').trim().to_owned();
+            h.trim_start_matches('#').trim().clone_into(&mut heading);
             let rest: Vec<&str> = block.lines().skip(1).collect();
             if !rest.is_empty() {
                 current.push_str(&plain(&rest.join("\n")));
@@ -62,12 +62,10 @@ pub fn plain(markdown: &str) -> String {
         while let Some(open) = rest.find('[') {
             cleaned.push_str(&rest[..open]);
             let after = &rest[open + 1..];
-            if let Some(close) = after.find("](") {
-                if let Some(end) = after[close + 2..].find(')') {
-                    cleaned.push_str(&after[..close]);
-                    rest = &after[close + 2 + end + 1..];
-                    continue;
-                }
+            if let Some((close, end)) = after.find("](").and_then(|c| after[c + 2..].find(')').map(|e| (c, e))) {
+                cleaned.push_str(&after[..close]);
+                rest = &after[close + 2 + end + 1..];
+                continue;
             }
             cleaned.push('[');
             rest = after;
@@ -158,8 +156,6 @@ fn is_greeting(line: &str) -> bool {
 
 /// A sentence that carries no content: thanks, greetings, pleasantries.
 pub fn is_pleasantry(sentence: &str) -> bool {
-    let s = sentence.to_lowercase();
-    let s = s.trim_matches(|c: char| !c.is_alphanumeric());
     const EMPTY: &[&str] = &[
         "thanks",
         "thank you",
@@ -180,6 +176,8 @@ pub fn is_pleasantry(sentence: &str) -> bool {
         "sorry for the inconvenience",
         "we apologize for the inconvenience",
     ];
+    let s = sentence.to_lowercase();
+    let s = s.trim_matches(|c: char| !c.is_alphanumeric());
     s.is_empty() || EMPTY.iter().any(|e| s == *e || (s.starts_with(e) && s.len() < e.len() + 12)) || is_greeting(s)
 }
 

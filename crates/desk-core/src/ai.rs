@@ -423,8 +423,7 @@ impl Desk {
         require(p, perm::AI_USE)?;
         let t = self.store.get_ticket(&p.ctx, &scope_of(p), id).await?;
         let messages = self.thread(p, &t).await?;
-        let thread_text: String =
-            messages.iter().map(|m| format!("{}: {}\n\n", if m.from_customer { "Customer" } else { "Agent" }, m.body)).collect();
+        let thread_text = transcript(&messages);
         let prompt = format!("Subject: {}\nStatus: {}\n\n{thread_text}", t.subject, t.status);
         if let Some(generated) = self.generate(&p.ctx, SUMMARY_SYSTEM, &prompt).await {
             let invented = text::invented_identifiers(&generated, &prompt);
@@ -535,10 +534,7 @@ impl Desk {
             for (r, _) in &resolved {
                 let _ = write!(grounds, "Resolved ticket \"{}\": {}\n\n", r.subject, r.resolution.as_deref().unwrap_or_default());
             }
-            let thread: String = messages
-                .iter()
-                .map(|m| format!("{}: {}\n\n", if m.from_customer { "Customer" } else { "Agent" }, m.body))
-                .collect();
+            let thread = transcript(&messages);
             let prompt =
                 format!("Customer's name: {first_name}\nAgent's name: {}\n\nThread:\n{thread}\nSources:\n{grounds}", p.user.name);
             if let Some(generated) = self.generate(&p.ctx, REPLY_SYSTEM, &prompt).await {
@@ -679,14 +675,13 @@ impl Desk {
     pub async fn suggest_assignees(&self, p: &Principal, id: Uuid) -> CoreResult<Vec<SuggestedAssignee>> {
         require(p, perm::AI_USE)?;
         let t = self.store.get_ticket(&p.ctx, &scope_of(p), id).await?;
-        let members: Vec<Uuid> = match t.group_id {
-            Some(g) => self.store.get_group(&p.ctx, g).await?.member_ids,
-            None => {
-                let mut all: Vec<Uuid> = self.store.list_groups(&p.ctx).await?.into_iter().flat_map(|g| g.member_ids).collect();
-                all.sort_unstable();
-                all.dedup();
-                all
-            }
+        let members: Vec<Uuid> = if let Some(g) = t.group_id {
+            self.store.get_group(&p.ctx, g).await?.member_ids
+        } else {
+            let mut all: Vec<Uuid> = self.store.list_groups(&p.ctx).await?.into_iter().flat_map(|g| g.member_ids).collect();
+            all.sort_unstable();
+            all.dedup();
+            all
         };
         if members.is_empty() {
             return Ok(Vec::new());
@@ -739,16 +734,14 @@ impl Desk {
         if passage.split_whitespace().count() < 12 {
             answer = format!("{} {}", best.summary.trim(), passage);
         }
-        let passages: String = found
-            .iter()
-            .filter(|(_, s, _)| *s >= ANSWER_THRESHOLD)
-            .map(|(a, _, c)| format!("Article \"{}\": {c}\n\n", a.title))
-            .collect();
-        let prompt = format!("Question: {question}\n\nPassages:\n{passages}");
-        if let Some(generated) = self.generate(ctx, ANSWER_SYSTEM, &prompt).await {
-            if text::invented_identifiers(&generated, &prompt).is_empty() {
-                answer = generated;
-            }
+        let mut prompt = format!("Question: {question}\n\nPassages:\n");
+        for (a, _, c) in found.iter().filter(|(_, s, _)| *s >= ANSWER_THRESHOLD) {
+            let _ = write!(prompt, "Article \"{}\": {c}\n\n", a.title);
+        }
+        if let Some(generated) = self.generate(ctx, ANSWER_SYSTEM, &prompt).await
+            && text::invented_identifiers(&generated, &prompt).is_empty()
+        {
+            answer = generated;
         }
         let _ = write!(answer, "\n\n(From \"{}\".)", best.title);
         let sources = found
@@ -781,7 +774,7 @@ impl Desk {
         let searches = self.store.ai_recent_searches(&p.ctx, since, 500).await?;
         let best_article = |v: &[f32]| self.ai.index().search(tenant, Kind::Article, v, 1).first().map_or(0.0, |h| h.score);
         // (vector, label, ticket or search, best article score)
-        let mut items: Vec<(Vec<f32>, String, Option<SimilarTicket>, f32)> = Vec::new();
+        let mut items: Vec<GapItem> = Vec::new();
         for t in &tickets {
             let Some((_, v)) = self.ai.index().vectors_of(tenant, Kind::Ticket, t.id).into_iter().find(|(c, _)| *c == 0) else {
                 continue;
@@ -816,12 +809,24 @@ impl Desk {
                 }
             }
         }
-        Ok(cluster_gaps(items))
+        Ok(cluster_gaps(&items))
     }
 }
 
+/// A gap candidate: its vector, its text, the ticket (none for a search), and how close the best
+/// article comes.
+type GapItem = (Vec<f32>, String, Option<SimilarTicket>, f32);
+
+/// A transcript of the thread for a generation prompt.
+fn transcript(messages: &[ThreadMessage]) -> String {
+    messages.iter().fold(String::new(), |mut s, m| {
+        let _ = write!(s, "{}: {}\n\n", if m.from_customer { "Customer" } else { "Agent" }, m.body);
+        s
+    })
+}
+
 /// Greedy clustering: each item joins the first cluster whose centroid it is close to.
-fn cluster_gaps(items: Vec<(Vec<f32>, String, Option<SimilarTicket>, f32)>) -> Vec<KnowledgeGap> {
+fn cluster_gaps(items: &[GapItem]) -> Vec<KnowledgeGap> {
     struct Cluster {
         sum: Vec<f32>,
         members: Vec<usize>,
@@ -863,7 +868,7 @@ fn cluster_gaps(items: Vec<(Vec<f32>, String, Option<SimilarTicket>, f32)>) -> V
             }
         })
         .collect();
-    gaps.sort_by(|a, b| (b.ticket_count + b.search_count).cmp(&(a.ticket_count + a.search_count)));
+    gaps.sort_by_key(|g| std::cmp::Reverse(g.ticket_count + g.search_count));
     gaps.truncate(50);
     gaps
 }

@@ -4,6 +4,7 @@
 //! holds at most one permit, so a search's query embedding never waits behind more than one batch.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -80,6 +81,10 @@ impl ModelState {
     }
 }
 
+type TenantModel = (i64, usize, Arc<Classifier>);
+/// Chunks of one source: (chunk number, text, vector).
+type Chunks = Vec<(u32, String, Vec<f32>)>;
+
 /// The model's name as stored with each vector.
 pub const MODEL_ID: &str = "all-MiniLM-L6-v2";
 
@@ -97,7 +102,8 @@ pub struct AiEngine {
     index: VectorIndex,
     base: RwLock<Option<Arc<Vec<Example>>>>,
     base_model: RwLock<Option<Arc<Classifier>>>,
-    tenant_models: Mutex<HashMap<Uuid, (i64, usize, Arc<Classifier>)>>,
+    /// Per tenant: (latest correction time, number of corrections, the model trained with them).
+    tenant_models: Mutex<HashMap<Uuid, TenantModel>>,
     permits: Semaphore,
 }
 
@@ -298,7 +304,7 @@ impl AiEngine {
         let tenant = ctx.tenant_id();
         self.index.clear_tenant(tenant);
         let n = rows.len();
-        let mut grouped: HashMap<(Kind, Uuid), Vec<(u32, String, Vec<f32>)>> = HashMap::new();
+        let mut grouped: HashMap<(Kind, Uuid), Chunks> = HashMap::new();
         for r in rows {
             if let Some(kind) = Kind::parse(&r.kind) {
                 let chunk = u32::try_from(r.chunk).unwrap_or(0);
@@ -456,7 +462,10 @@ impl AiEngine {
             let mut h = Sha256::new();
             h.update(MODEL_ID.as_bytes());
             h.update(classify::TRAINING_DATA.as_bytes());
-            h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect::<String>()
+            h.finalize().iter().take(8).fold(String::new(), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            })
         };
         let cache = self.options.cache_dir.join(format!("classifier-examples-{hash}.f32"));
         let dims = self.require_model()?.dims();
@@ -502,10 +511,10 @@ impl AiEngine {
         let stamp = corrections.iter().map(|c| c.updated_at).max().unwrap_or(0);
         if let Some((s, n, model)) =
             self.tenant_models.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&ctx.tenant_id())
+            && *s == stamp
+            && *n == corrections.len()
         {
-            if *s == stamp && *n == corrections.len() {
-                return Ok(Some(model.clone()));
-            }
+            return Ok(Some(model.clone()));
         }
         let mut rows: Vec<Example> = read(&self.base).map(|b| b.as_ref().clone()).unwrap_or_default();
         for c in &corrections {

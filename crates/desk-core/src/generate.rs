@@ -112,13 +112,13 @@ impl Desk {
     pub(crate) async fn endpoint(&self, ctx: &TenantCtx) -> CoreResult<Option<Endpoint>> {
         let Some(s) = self.store.ai_settings(ctx).await? else { return Ok(None) };
         let api_key = match &s.api_key_sealed {
-            Some(sealed) => match open(&self.ai.secret()?, sealed) {
-                Some(k) => Some(String::from_utf8_lossy(&k).into_owned()),
-                None => {
+            Some(sealed) => {
+                let Some(k) = open(&self.ai.secret()?, sealed) else {
                     tracing::warn!("the AI endpoint's key was sealed under another secret; set it again");
                     return Ok(None);
-                }
-            },
+                };
+                Some(String::from_utf8_lossy(&k).into_owned())
+            }
             None => None,
         };
         Ok(Some(Endpoint { base_url: s.base_url, model: s.model, api_key }))

@@ -99,7 +99,7 @@ impl Storage {
         ai.poll = std::time::Duration::from_millis(50);
         ai.secret = Some(*Uuid::now_v7().as_bytes().repeat(2).first_chunk::<32>().expect("32 bytes"));
         let desk = Desk::new(desk_store::open(self.database_url(), &self.dir.0).await.expect("open store"), ai);
-        assert!(desk.ai().wait_idle(std::time::Duration::from_secs(300)).await, "AI ready: {:?}", desk.ai().state());
+        assert!(desk.ai().wait_idle(std::time::Duration::from_mins(5)).await, "AI ready: {:?}", desk.ai().state());
         desk
     }
 }
@@ -148,7 +148,7 @@ impl TestServer {
 
     /// Waits until everything written so far is embedded, indexed and classified.
     pub async fn indexed(&self) {
-        assert!(self.desk.ai().wait_idle(std::time::Duration::from_secs(120)).await, "indexing finished");
+        assert!(self.desk.ai().wait_idle(std::time::Duration::from_mins(2)).await, "indexing finished");
     }
 
     /// Sends a request; answers the status and the JSON body (`Value::Null` when empty).

@@ -389,7 +389,37 @@ async fn generation_is_checked(backend: Backend) {
     assert_eq!(endpoint.keys.lock().expect("lock").len(), 2);
 }
 
+/// Without a model (none cached, fetching off) the server runs keyword-only and says so.
+async fn runs_keyword_only_without_a_model(backend: Backend) {
+    let mut ai = common::ai_options();
+    ai.fetch = false;
+    ai.cache_dir = std::env::temp_dir().join(format!("customerdesk-no-model-{}", uuid::Uuid::now_v7().simple()));
+    let s = TestServer::start_with(backend, ai).await;
+    let mut health = Value::Null;
+    for _ in 0..100 {
+        health = s.call("GET", "/healthz", None, None).await.1;
+        if health["ai"] == "unavailable" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(health["ai"], "unavailable", "{health}");
+    assert!(health["ai_warning"].as_str().is_some_and(|w| w.contains("keyword-only")), "{health}");
+    assert_eq!(health["status"], "ok", "the server itself is fine: {health}");
+    let admin = s.tenant("plain").await;
+    let id = publish(&s, &admin, "How to reset your password", RESET, "public").await;
+    let (status, hits) = s.get("/api/v1/kb/search?q=reset+password", &admin).await;
+    assert_eq!(status, 200, "hybrid falls back to keyword: {hits}");
+    assert_eq!(hits["items"][0]["id"], id.as_str());
+    let (status, res) = s.get("/api/v1/kb/search?q=reset+password&mode=semantic", &admin).await;
+    assert_eq!(status, 503, "{res}");
+    assert_eq!(res["error"]["code"], "unavailable");
+    let (status, res) = s.post("/api/v1/ai/classify", &admin, json!({"subject": "Charged twice"})).await;
+    assert_eq!(status, 503, "{res}");
+}
+
 on_both_backends!(
+    runs_keyword_only_without_a_model,
     index_respects_tenants_and_visibility,
     login_question_finds_the_reset_article,
     assistant_endpoints,

@@ -95,13 +95,23 @@ impl Storage {
     /// The services with the real embedding model (fetched once into the shared cache), ready:
     /// model loaded, classifier trained, queue empty.
     pub async fn desk(&self) -> Desk {
-        let mut ai = desk_core::AiOptions::enabled();
-        ai.poll = std::time::Duration::from_millis(50);
-        ai.secret = Some(*Uuid::now_v7().as_bytes().repeat(2).first_chunk::<32>().expect("32 bytes"));
-        let desk = Desk::new(desk_store::open(self.database_url(), &self.dir.0).await.expect("open store"), ai);
+        let desk = self.desk_with(ai_options()).await;
         assert!(desk.ai().wait_idle(std::time::Duration::from_mins(5)).await, "AI ready: {:?}", desk.ai().state());
         desk
     }
+
+    /// The services with these AI options, not waiting for anything.
+    pub async fn desk_with(&self, ai: desk_core::AiOptions) -> Desk {
+        Desk::new(desk_store::open(self.database_url(), &self.dir.0).await.expect("open store"), ai)
+    }
+}
+
+/// The tests' AI options: the real model from the shared cache, a fast poll, a random secret.
+pub fn ai_options() -> desk_core::AiOptions {
+    let mut ai = desk_core::AiOptions::enabled();
+    ai.poll = std::time::Duration::from_millis(50);
+    ai.secret = Some(*Uuid::now_v7().as_bytes().repeat(2).first_chunk::<32>().expect("32 bytes"));
+    ai
 }
 
 /// A server running in this process on an ephemeral port.
@@ -117,6 +127,14 @@ impl TestServer {
     pub async fn start(backend: Backend) -> Self {
         let storage = Storage::new(backend).await;
         let desk = storage.desk().await;
+        let (base, stop) = Self::serve(desk.clone()).await;
+        Self { base, http: reqwest::Client::new(), desk, storage, stop: Some(stop) }
+    }
+
+    /// A server whose services use these AI options (nothing is awaited).
+    pub async fn start_with(backend: Backend, ai: desk_core::AiOptions) -> Self {
+        let storage = Storage::new(backend).await;
+        let desk = storage.desk_with(ai).await;
         let (base, stop) = Self::serve(desk.clone()).await;
         Self { base, http: reqwest::Client::new(), desk, storage, stop: Some(stop) }
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use desk_ai::Embedder;
+use desk_ai::embed::Precision;
 use desk_ai::index::Kind;
 use desk_core::{AiOptions, ArticleInput, ArticlePatch, Desk, NewTenantInput};
 
@@ -39,22 +40,31 @@ pub async fn run(options: AiOptions, b: AiBench) -> Result<()> {
         move || desk_ai::model::ensure(&cache)
     })
     .await??;
-    let texts = bench_texts(b.texts);
+    let texts = bench_texts(b.texts.max(64));
     let short: Vec<String> = texts.iter().filter(|t| t.split_whitespace().count() < 60).cloned().collect();
     let long: Vec<String> = texts.iter().filter(|t| t.split_whitespace().count() >= 60).cloned().collect();
     println!("embedding: {} texts ({} short, {} long), {threads} threads", texts.len(), short.len(), long.len());
+    let float = Embedder::load_with(&dir, threads, Precision::F32)?;
+    let reference = measure_ours(&float, &texts)?;
+    println!(
+        "  ours, f32          batched {:>7.1}/s   one at a time {:>7.1}/s",
+        reference.per_second, reference.single_per_second
+    );
     let embedder = Embedder::load(&dir, threads)?;
     let ours = measure_ours(&embedder, &texts)?;
-    println!("  candle (ours)      batched {:>7.1}/s   one at a time {:>7.1}/s", ours.per_second, ours.single_per_second);
+    let (mean, min) = agreement(&ours.vectors, &reference.vectors);
+    println!(
+        "  ours, {:<12?} batched {:>7.1}/s   one at a time {:>7.1}/s   (cosine to f32: mean {mean:.4}, min {min:.4})",
+        embedder.precision(),
+        ours.per_second,
+        ours.single_per_second
+    );
     if b.peer {
         match peer(&cache, &dir, &texts, threads) {
             Ok(p) => {
-                let cos: Vec<f32> = ours.vectors.iter().zip(&p.vectors).map(|(a, b)| desk_ai::cosine(a, b)).collect();
-                #[allow(clippy::cast_precision_loss)]
-                let mean = cos.iter().sum::<f32>() / cos.len().max(1) as f32;
-                let min = cos.iter().copied().fold(1.0f32, f32::min);
+                let (mean, min) = agreement(&p.vectors, &reference.vectors);
                 println!(
-                    "  onnxruntime int8   batched {:>7.1}/s   one at a time {:>7.1}/s   (cosine to ours: mean {mean:.4}, min {min:.4})",
+                    "  onnxruntime int8   batched {:>7.1}/s   one at a time {:>7.1}/s   (cosine to f32: mean {mean:.4}, min {min:.4})",
                     p.per_second, p.single_per_second
                 );
                 println!(
@@ -67,6 +77,14 @@ pub async fn run(options: AiOptions, b: AiBench) -> Result<()> {
         }
     }
     search_latency(options, &embedder, &b).await
+}
+
+/// Mean and least cosine between paired vectors.
+fn agreement(a: &[Vec<f32>], b: &[Vec<f32>]) -> (f32, f32) {
+    let cos: Vec<f32> = a.iter().zip(b).map(|(x, y)| desk_ai::cosine(x, y)).collect();
+    #[allow(clippy::cast_precision_loss)]
+    let mean = cos.iter().sum::<f32>() / cos.len().max(1) as f32;
+    (mean, cos.iter().copied().fold(1.0f32, f32::min))
 }
 
 struct Speed {
@@ -258,12 +276,13 @@ async fn search_latency(mut options: AiOptions, embedder: &Embedder, b: &AiBench
         }
         desk.ai().index().replace(tenant, Kind::Article, uuid::Uuid::now_v7(), vec![(0, String::new(), v)]);
     }
-    println!("\nsearch: {} vectors in the tenant's index, {} searches per mode", desk.ai().index().len(tenant), b.searches);
+    let searches = b.searches.max(1);
+    println!("\nsearch: {} vectors in the tenant's index, {} searches per mode", desk.ai().index().len(tenant), searches);
     let queries: Vec<&str> = set.questions.iter().map(|q| q.text.as_str()).collect();
     let mut p95s = Vec::new();
     for mode in ["keyword", "hybrid"] {
-        let mut times = Vec::with_capacity(b.searches);
-        for i in 0..b.searches {
+        let mut times = Vec::with_capacity(searches);
+        for i in 0..searches {
             let start = Instant::now();
             desk.search_articles(&admin, queries[i % queries.len()], Some(mode), 10).await.map_err(err)?;
             times.push(start.elapsed());

@@ -295,6 +295,21 @@ async fn assistant_endpoints(backend: Backend) {
     assert!(body.contains("## Problem") && body.contains("## Steps") && body.contains("reset link"), "{body}");
     assert!(!body.contains("Kind regards") && !body.contains("Hello Dana"), "{body}");
 
+    // Scope: a company admin given ai:use sees only tickets of their company, and no gaps.
+    let (_, roles) = s.get("/api/v1/roles", admin).await;
+    let role = roles["items"].as_array().expect("roles").iter().find(|r| r["name"] == "company_admin").expect("role").clone();
+    let mut perms: Vec<Value> = role["permissions"].as_array().expect("permissions").clone();
+    perms.push(json!("ai:use"));
+    let rid = role["id"].as_str().expect("id");
+    assert_eq!(s.patch(&format!("/api/v1/roles/{rid}"), admin, json!({"permissions": perms})).await.0, 200);
+    let cadmin = a.token(&s, "company_admin").await;
+    let (status, similar) = s.get(&format!("/api/v1/tickets/{}/similar?limit=50", a.company_admin_ticket), &cadmin).await;
+    assert_eq!(status, 200, "{similar}");
+    let similar = ids(&similar);
+    assert!(!similar.contains(&a.other_company_ticket), "another company's ticket: {similar:?}");
+    assert!(similar.contains(&a.customer_ticket), "a colleague's ticket: {similar:?}");
+    assert_eq!(s.get("/api/v1/ai/knowledge-gaps", &cadmin).await.0, 403);
+
     // Bad input: clear 4xx.
     for (path, body) in [
         ("/api/v1/ai/classify", json!({"subject": ""})),

@@ -6,6 +6,7 @@ use std::path::Path;
 use tokenizers::{Tokenizer, TruncationParams};
 
 use crate::AiError;
+pub use crate::bert::Precision;
 use crate::bert::{Bert, BertConfig};
 
 /// Longest input in tokens; longer texts are truncated (as sentence-transformers does).
@@ -29,6 +30,11 @@ impl Embedder {
     /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir`; the model runs on
     /// `threads` threads (0: one per core).
     pub fn load(dir: &Path, threads: usize) -> Result<Self, AiError> {
+        Self::load_with(dir, threads, Precision::best())
+    }
+
+    /// [`Embedder::load`] with a chosen precision (F32 wherever the CPU lacks int8 support).
+    pub fn load_with(dir: &Path, threads: usize, precision: Precision) -> Result<Self, AiError> {
         let config: BertConfig = serde_json::from_slice(&std::fs::read(dir.join("config.json")).map_err(err)?).map_err(err)?;
         let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json")).map_err(err)?;
         // The shipped tokenizer pads every input to 128 and cuts at 128; we pack texts without
@@ -37,10 +43,15 @@ impl Embedder {
         tokenizer
             .with_truncation(Some(TruncationParams { max_length: MAX_TOKENS, ..TruncationParams::default() }))
             .map_err(err)?;
-        let model = Bert::load(&dir.join("model.safetensors"), config)?;
+        let model = Bert::load(&dir.join("model.safetensors"), config, precision)?;
         let pool =
             rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("embed-{i}")).build().map_err(err)?;
         Ok(Self { model, tokenizer, pool })
+    }
+
+    /// How the model computes.
+    pub fn precision(&self) -> Precision {
+        self.model.precision()
     }
 
     /// Threads the model runs on.

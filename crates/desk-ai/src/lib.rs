@@ -5,6 +5,7 @@ pub mod bert;
 pub mod classify;
 pub mod embed;
 pub mod index;
+pub mod int8;
 pub mod model;
 pub mod summary;
 pub mod text;

@@ -9,6 +9,9 @@ use crate::AiError;
 use crate::embed::cosine;
 use crate::text::{identifiers, is_pleasantry, is_reference, sentences, strip_boilerplate, words};
 
+/// Sentences ranked at most.
+pub const MAX_SENTENCES: usize = 400;
+
 /// One message of a thread, oldest first.
 #[derive(Debug, Clone)]
 pub struct ThreadMessage {
@@ -31,10 +34,14 @@ struct Candidate {
 /// step, and the key identifiers.
 pub fn summarize(subject: &str, messages: &[ThreadMessage], status: &str, embed: Option<EmbedFn<'_>>) -> Result<String, AiError> {
     let mut candidates = Vec::new();
-    for (i, m) in messages.iter().enumerate() {
+    // A thread's first few hundred sentences say what it is about; the cap bounds the work.
+    'messages: for (i, m) in messages.iter().enumerate() {
         for s in sentences(&strip_boilerplate(&m.body)) {
             if !is_pleasantry(&s) && s.split_whitespace().count() >= 3 {
                 candidates.push(Candidate { message: i, from_customer: m.from_customer, text: s, score: 0.0 });
+                if candidates.len() == MAX_SENTENCES {
+                    break 'messages;
+                }
             }
         }
     }

@@ -12,7 +12,7 @@ use desk_ai::summary::{ThreadMessage, summarize};
 use desk_ai::text;
 use desk_domain::Status;
 use desk_domain::permissions as perm;
-use desk_store::{ArticleHit, ArticleRecord, KbAudience, Principal, TenantCtx, TicketAiRecord, TicketRecord};
+use desk_store::{ArticleHit, ArticleRecord, KbAudience, Principal, TenantCtx, TicketAiRecord, TicketRecord, TicketScope};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -323,7 +323,8 @@ impl Desk {
                 .collect()
         };
         let count = i32::try_from(hits.len()).unwrap_or(i32::MAX);
-        if let Err(e) = self.store.ai_log_search(ctx, q, mode, count, top_semantic, now_ms()).await {
+        let logged: String = q.chars().take(500).collect();
+        if let Err(e) = self.store.ai_log_search(ctx, &logged, mode, count, top_semantic, now_ms()).await {
             tracing::warn!(error = %e, "logging a search failed");
         }
         Ok(hits)
@@ -338,29 +339,30 @@ impl Desk {
         self.ai.embed_one(&classify::ticket_text(&t.subject, &t.description)).await
     }
 
+    /// Tickets like `v` that the scope lets the caller see (merged duplicates left out).
     async fn similar_to(
         &self,
         ctx: &TenantCtx,
+        scope: &TicketScope,
         exclude: Option<Uuid>,
         v: &[f32],
         limit: usize,
     ) -> CoreResult<Vec<SimilarTicket>> {
         let hits = self.ai.index().search(ctx.tenant_id(), Kind::Ticket, v, limit * 3 + 2);
-        let best: Vec<(Uuid, f32, Key)> =
-            best_per_source(hits).into_iter().filter(|(id, _, _)| Some(*id) != exclude).take(limit).collect();
+        let best: Vec<(Uuid, f32, Key)> = best_per_source(hits).into_iter().filter(|(id, _, _)| Some(*id) != exclude).collect();
         let briefs = self.store.ai_ticket_briefs(ctx, &best.iter().map(|(id, _, _)| *id).collect::<Vec<_>>()).await?;
-        Ok(best
-            .into_iter()
-            .filter_map(|(id, score, _)| {
-                briefs.iter().find(|b| b.id == id).map(|b| SimilarTicket {
-                    id,
-                    number: b.number,
-                    subject: b.subject.clone(),
-                    status: b.status.clone(),
-                    score,
-                })
-            })
-            .collect())
+        let mut out = Vec::new();
+        for (id, score, _) in best {
+            let Some(b) = briefs.iter().find(|b| b.id == id && b.status != "duplicate") else { continue };
+            if *scope != TicketScope::All && self.store.get_ticket(ctx, scope, id).await.is_err() {
+                continue;
+            }
+            out.push(SimilarTicket { id, number: b.number, subject: b.subject.clone(), status: b.status.clone(), score });
+            if out.len() == limit {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// Tickets most like this one (staff).
@@ -369,7 +371,7 @@ impl Desk {
         require(p, perm::TICKETS_READ)?;
         let t = self.store.get_ticket(&p.ctx, &scope_of(p), id).await?;
         let v = self.ticket_vector(&p.ctx, &t).await?;
-        self.similar_to(&p.ctx, Some(id), &v, limit.clamp(1, 50)).await
+        self.similar_to(&p.ctx, &scope_of(p), Some(id), &v, limit.clamp(1, 50)).await
     }
 
     /// Published articles most related to a ticket.
@@ -411,6 +413,15 @@ impl Desk {
     /// included for staff).
     async fn thread(&self, p: &Principal, t: &TicketRecord) -> CoreResult<Vec<ThreadMessage>> {
         let comments = self.store.list_comments(&p.ctx, &scope_of(p), t.id, p.can(perm::NOTES_INTERNAL)).await?;
+        let mut messages = vec![ThreadMessage { from_customer: t.created_by == t.requester_id, body: t.description.clone() }];
+        messages
+            .extend(comments.into_iter().map(|c| ThreadMessage { from_customer: c.author_id == t.requester_id, body: c.body }));
+        Ok(messages)
+    }
+
+    /// The thread without internal notes.
+    async fn public_thread(&self, p: &Principal, t: &TicketRecord) -> CoreResult<Vec<ThreadMessage>> {
+        let comments = self.store.list_comments(&p.ctx, &scope_of(p), t.id, false).await?;
         let mut messages = vec![ThreadMessage { from_customer: t.created_by == t.requester_id, body: t.description.clone() }];
         messages
             .extend(comments.into_iter().map(|c| ThreadMessage { from_customer: c.author_id == t.requester_id, body: c.body }));
@@ -466,7 +477,7 @@ impl Desk {
             .into_iter()
             .filter(|(_, s, _)| *s >= ANSWER_THRESHOLD)
             .collect();
-        let similar = self.similar_to(&p.ctx, Some(t.id), &v, 8).await?;
+        let similar = self.similar_to(&p.ctx, &scope_of(p), Some(t.id), &v, 8).await?;
         let resolved_ids: Vec<Uuid> = similar
             .iter()
             .filter(|s| matches!(s.status.as_str(), "resolved" | "closed") && s.score >= 0.6)
@@ -475,7 +486,7 @@ impl Desk {
             .collect();
         let mut resolved = Vec::new();
         for sid in resolved_ids {
-            let r = self.store.get_ticket(&p.ctx, &desk_store::TicketScope::All, sid).await?;
+            let r = self.store.get_ticket(&p.ctx, &scope_of(p), sid).await?;
             if r.resolution.as_deref().is_some_and(|x| !x.trim().is_empty()) {
                 let score = similar.iter().find(|s| s.id == sid).map_or(0.0, |s| s.score);
                 resolved.push((r, score));
@@ -510,7 +521,8 @@ impl Desk {
         }
         for (r, score) in &resolved {
             if let Some(res) = r.resolution.as_deref() {
-                let _ = writeln!(draft, "\nIn a similar case this was resolved as follows: {}", res.trim());
+                // Another customer's case: its identifiers (order numbers, amounts) stay out.
+                let _ = writeln!(draft, "\nIn a similar case this was resolved as follows: {}", redact_identifiers(res.trim()));
                 sources.push(Source {
                     kind: "ticket",
                     id: r.id,
@@ -532,9 +544,12 @@ impl Desk {
                 let _ = write!(grounds, "Article \"{}\":\n{}\n\n", a.title, a.body);
             }
             for (r, _) in &resolved {
-                let _ = write!(grounds, "Resolved ticket \"{}\": {}\n\n", r.subject, r.resolution.as_deref().unwrap_or_default());
+                let _ =
+                    write!(grounds, "Resolved ticket: {}\n\n", redact_identifiers(r.resolution.as_deref().unwrap_or_default()));
             }
-            let thread = transcript(&messages);
+            // The reply goes to the customer: internal notes stay out of the prompt.
+            let public: Vec<ThreadMessage> = self.public_thread(p, &t).await?;
+            let thread = transcript(&public);
             let prompt =
                 format!("Customer's name: {first_name}\nAgent's name: {}\n\nThread:\n{thread}\nSources:\n{grounds}", p.user.name);
             if let Some(generated) = self.generate(&p.ctx, REPLY_SYSTEM, &prompt).await {
@@ -674,6 +689,7 @@ impl Desk {
     /// similar tickets they resolved, then by lighter load.
     pub async fn suggest_assignees(&self, p: &Principal, id: Uuid) -> CoreResult<Vec<SuggestedAssignee>> {
         require(p, perm::AI_USE)?;
+        require(p, perm::USERS_READ)?;
         let t = self.store.get_ticket(&p.ctx, &scope_of(p), id).await?;
         let members: Vec<Uuid> = if let Some(g) = t.group_id {
             self.store.get_group(&p.ctx, g).await?.member_ids
@@ -687,7 +703,7 @@ impl Desk {
             return Ok(Vec::new());
         }
         let v = self.ticket_vector(&p.ctx, &t).await?;
-        let similar = self.similar_to(&p.ctx, Some(t.id), &v, 30).await?;
+        let similar = self.similar_to(&p.ctx, &scope_of(p), Some(t.id), &v, 30).await?;
         let resolved: Vec<&SimilarTicket> =
             similar.iter().filter(|s| matches!(s.status.as_str(), "resolved" | "closed")).collect();
         let briefs = self.store.ai_ticket_briefs(&p.ctx, &resolved.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
@@ -767,6 +783,8 @@ impl Desk {
     /// Clusters of recent tickets and searches that no published article answers well.
     pub async fn knowledge_gaps(&self, p: &Principal, days: i64) -> CoreResult<Vec<KnowledgeGap>> {
         require(p, perm::AI_USE)?;
+        // Gaps draw on every ticket and search of the tenant.
+        require(p, perm::TICKETS_SCOPE_ALL)?;
         self.ai.require_model()?;
         let since = now_ms() - days.clamp(1, 365) * 86_400_000;
         let tenant = p.ctx.tenant_id();
@@ -816,6 +834,11 @@ impl Desk {
 /// A gap candidate: its vector, its text, the ticket (none for a search), and how close the best
 /// article comes.
 type GapItem = (Vec<f32>, String, Option<SimilarTicket>, f32);
+
+/// Text with every word that holds a digit (order numbers, amounts, codes) replaced.
+fn redact_identifiers(text: &str) -> String {
+    text.split(' ').map(|w| if w.chars().any(|c| c.is_ascii_digit()) { "[…]" } else { w }).collect::<Vec<_>>().join(" ")
+}
 
 /// A transcript of the thread for a generation prompt.
 fn transcript(messages: &[ThreadMessage]) -> String {

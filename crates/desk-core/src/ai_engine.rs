@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use desk_ai::classify::{self, Classifier, Example};
 use desk_ai::index::{Kind, VectorIndex, from_bytes, to_bytes};
-use desk_ai::{Embedder, model, text};
+use desk_ai::{AiError, Embedder, model, text};
 use desk_store::{KIND_ARTICLE, KIND_TICKET, KbAudience, QueueItem, Store, TenantCtx, TicketAiRecord, TicketScope, VectorRecord};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -270,7 +270,10 @@ impl AiEngine {
             }
         }
         if let Err(e) = self.rebuild_index().await {
-            tracing::error!(error = %e, "rebuilding the vector index failed");
+            tracing::error!(error = %e, "AI UNAVAILABLE: rebuilding the vector index failed");
+            write(&self.state, ModelState::Failed(format!("rebuilding the vector index failed: {e}")));
+            write(&self.embedder, None);
+            return false;
         }
         write(&self.state, ModelState::Ready);
         if let Err(e) = self.load_base_classifier().await {
@@ -321,9 +324,15 @@ impl AiEngine {
     pub async fn work_once(&self) -> CoreResult<usize> {
         let mut done = 0;
         for ctx in self.tenant_contexts().await? {
-            let items = self.store.ai_queue_take(&ctx, QUEUE_BATCH).await?;
-            if !items.is_empty() {
-                done += self.process(&ctx, &items).await?;
+            // One tenant's failure must not stop the others' indexing.
+            let result = match self.store.ai_queue_take(&ctx, QUEUE_BATCH).await {
+                Ok(items) if items.is_empty() => Ok(0),
+                Ok(items) => self.process(&ctx, &items).await,
+                Err(e) => Err(e.into()),
+            };
+            match result {
+                Ok(n) => done += n,
+                Err(e) => tracing::warn!(tenant.id = %ctx.tenant_id(), error = %e, "embedding a tenant's queue failed"),
             }
         }
         Ok(done)
@@ -391,7 +400,8 @@ impl AiEngine {
                 model.embed(&refs)
             })
             .await
-            .map_err(|e| CoreError::Internal(e.to_string()))?
+            .map_err(|e| AiError::Model(e.to_string()))
+            .and_then(|r| r)
         };
         let vectors = match vectors {
             Ok(v) => v,

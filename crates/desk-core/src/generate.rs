@@ -15,6 +15,8 @@ use serde_json::json;
 
 use crate::{CoreError, CoreResult, Desk, now_ms, require};
 
+/// The largest reply read from an endpoint.
+const MAX_REPLY_BYTES: usize = 1 << 20;
 /// How long a generation may take before the grounded answer is used instead.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -143,13 +145,23 @@ impl Desk {
         if let Some(key) = &endpoint.api_key {
             req = req.bearer_auth(key);
         }
-        let answer: serde_json::Value = match req.send().await.and_then(reqwest::Response::error_for_status) {
-            Ok(res) => res.json().await.ok()?,
+        let mut res = match req.send().await.and_then(reqwest::Response::error_for_status) {
+            Ok(res) => res,
             Err(e) => {
                 tracing::warn!(error = %e, "the AI endpoint failed; using the grounded answer");
                 return None;
             }
         };
+        // A reply is a few kilobytes; stop reading a hostile or broken endpoint at 1 MiB.
+        let mut body = Vec::new();
+        while let Ok(Some(chunk)) = res.chunk().await {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_REPLY_BYTES {
+                tracing::warn!("the AI endpoint's reply is too large; using the grounded answer");
+                return None;
+            }
+        }
+        let answer: serde_json::Value = serde_json::from_slice(&body).ok()?;
         answer["choices"][0]["message"]["content"].as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
     }
 }

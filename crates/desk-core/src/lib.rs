@@ -44,7 +44,7 @@ impl Desk {
         Self {
             tickets: batch::TicketWriter::start(store.clone()),
             ai: AiEngine::start(store.clone(), ai),
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             store,
         }
     }

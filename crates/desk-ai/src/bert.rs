@@ -153,7 +153,7 @@ impl Bert {
             for l in &mut layers {
                 for d in [&mut l.qkv, &mut l.output, &mut l.intermediate, &mut l.down] {
                     let inner = d.rows.len() / d.bias.len().max(1);
-                    d.int8 = Some(crate::int8::QuantisedRows::new(&d.rows, inner));
+                    d.int8 = crate::int8::QuantisedRows::new(&d.rows, inner);
                 }
             }
         }
@@ -222,19 +222,24 @@ impl Bert {
         let d = h / heads;
         let qkv = matmul(x, total, &layer.qkv, Epilogue::Bias)?;
         // Attention per text, heads within it; the texts run in parallel.
-        let mut context = vec![0f32; total * h];
-        let mut slices = Vec::with_capacity(spans.len());
-        let mut rest = context.as_mut_slice();
-        for (_, len) in spans {
-            let (head, tail) = rest.split_at_mut(len * h);
-            slices.push(head);
-            rest = tail;
-        }
         #[allow(clippy::cast_precision_loss)]
         let scale = 1.0 / (d as f32).sqrt();
-        slices.into_par_iter().zip(spans.par_iter()).for_each(|(out, (start, len))| {
-            attend(&qkv[start * 3 * h..(start + len) * 3 * h], out, *len, h, heads, scale);
-        });
+        // Every (text, head) pair is its own task, so even one text uses every thread.
+        let pairs: Vec<(usize, usize)> = (0..spans.len()).flat_map(|t| (0..heads).map(move |hd| (t, hd))).collect();
+        let parts: Vec<Vec<f32>> = pairs
+            .par_iter()
+            .map(|(t, hd)| {
+                let (start, len) = spans[*t];
+                attend(&qkv[start * 3 * h..(start + len) * 3 * h], len, h, *hd, d, scale)
+            })
+            .collect();
+        let mut context = vec![0f32; total * h];
+        for ((t, hd), part) in pairs.iter().zip(&parts) {
+            let start = spans[*t].0;
+            for (i, row) in part.chunks_exact(d).enumerate() {
+                context[(start + i) * h + hd * d..(start + i) * h + hd * d + d].copy_from_slice(row);
+            }
+        }
         let mut attended = matmul(&context, total, &layer.output, Epilogue::BiasResidual(x))?;
         layer_norm(&mut attended, h, &layer.norm1, self.eps);
         let inner = matmul(&attended, total, &layer.intermediate, Epilogue::BiasGelu)?;
@@ -244,48 +249,47 @@ impl Bert {
     }
 }
 
-/// Self-attention of one text: `rows` holds its tokens' query, key and value vectors.
+/// Self-attention of one head over one text: `rows` holds the text's query, key and value
+/// vectors; the result is `[len, d]`.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-fn attend(rows: &[f32], out: &mut [f32], len: usize, h: usize, heads: usize, scale: f32) {
-    let d = h / heads;
+fn attend(rows: &[f32], len: usize, h: usize, head: usize, d: usize, scale: f32) -> Vec<f32> {
+    let mut out = vec![0f32; len * d];
     let mut scores = vec![0f32; len];
-    // One head's keys transposed, `[d, len]`: a query's scores are then d runs of
-    // multiply-adds along the keys, with no horizontal sums.
+    // The head's keys transposed, `[d, len]`: a query's scores are then d runs of multiply-adds
+    // along the keys, with no horizontal sums.
     let mut keys = vec![0f32; d * len];
-    for head in 0..heads {
-        let (qo, ko, vo) = (head * d, h + head * d, 2 * h + head * d);
-        for j in 0..len {
-            for c in 0..d {
-                keys[c * len + j] = rows[j * 3 * h + ko + c];
+    let (qo, ko, vo) = (head * d, h + head * d, 2 * h + head * d);
+    for j in 0..len {
+        for c in 0..d {
+            keys[c * len + j] = rows[j * 3 * h + ko + c];
+        }
+    }
+    for i in 0..len {
+        let q = &rows[i * 3 * h + qo..i * 3 * h + qo + d];
+        scores.fill(0.0);
+        for (c, qc) in q.iter().enumerate() {
+            let qc = qc * scale;
+            for (s, k) in scores.iter_mut().zip(&keys[c * len..(c + 1) * len]) {
+                *s += qc * k;
             }
         }
-        for i in 0..len {
-            let q = &rows[i * 3 * h + qo..i * 3 * h + qo + d];
-            scores.fill(0.0);
-            for (c, qc) in q.iter().enumerate() {
-                let qc = qc * scale;
-                for (s, k) in scores.iter_mut().zip(&keys[c * len..(c + 1) * len]) {
-                    *s += qc * k;
-                }
-            }
-            let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let mut sum = 0.0;
-            for s in &mut scores {
-                *s = exp(*s - max);
-                sum += *s;
-            }
-            let inv = 1.0 / sum;
-            let o = &mut out[i * h + head * d..i * h + head * d + d];
-            o.fill(0.0);
-            for (j, s) in scores.iter().enumerate() {
-                let p = s * inv;
-                let v = &rows[j * 3 * h + vo..j * 3 * h + vo + d];
-                for (acc, val) in o.iter_mut().zip(v) {
-                    *acc += p * val;
-                }
+        let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for s in &mut scores {
+            *s = exp(*s - max);
+            sum += *s;
+        }
+        let inv = 1.0 / sum;
+        let o = &mut out[i * d..(i + 1) * d];
+        for (j, s) in scores.iter().enumerate() {
+            let p = s * inv;
+            let v = &rows[j * 3 * h + vo..j * 3 * h + vo + d];
+            for (acc, val) in o.iter_mut().zip(v) {
+                *acc += p * val;
             }
         }
     }
+    out
 }
 
 #[derive(Clone, Copy)]

@@ -205,6 +205,7 @@ impl AiEngine {
                     if let Ok(tenants) = self.tenant_contexts().await {
                         for ctx in tenants {
                             queued += self.store.ai_queue_len(&ctx).await.unwrap_or(1);
+                            queued += self.store.ai_unclassified_tickets(&ctx, 1).await.map_or(1, |v| i64::from(!v.is_empty()));
                         }
                     }
                     if queued == 0 {
@@ -227,6 +228,16 @@ impl AiEngine {
         if !engine.load().await {
             return;
         }
+        // The classifier trains beside the worker, so indexing starts at once; tickets embedded
+        // before it is ready are classified when it is (see `classify_backlog`).
+        let trainer = weak.clone();
+        tokio::spawn(async move {
+            if let Some(engine) = trainer.upgrade()
+                && let Err(e) = engine.load_base_classifier().await
+            {
+                tracing::error!(error = %e, "training the ticket classifier failed");
+            }
+        });
         let poll = engine.options.poll;
         drop(engine);
         loop {
@@ -276,9 +287,6 @@ impl AiEngine {
             return false;
         }
         write(&self.state, ModelState::Ready);
-        if let Err(e) = self.load_base_classifier().await {
-            tracing::error!(error = %e, "training the ticket classifier failed");
-        }
         true
     }
 
@@ -326,7 +334,7 @@ impl AiEngine {
         for ctx in self.tenant_contexts().await? {
             // One tenant's failure must not stop the others' indexing.
             let result = match self.store.ai_queue_take(&ctx, QUEUE_BATCH).await {
-                Ok(items) if items.is_empty() => Ok(0),
+                Ok(items) if items.is_empty() => self.classify_backlog(&ctx).await,
                 Ok(items) => self.process(&ctx, &items).await,
                 Err(e) => Err(e.into()),
             };
@@ -439,6 +447,25 @@ impl AiEngine {
             self.store.ai_store_vectors(ctx, item, &rows, MODEL_ID, now).await?;
         }
         Ok(items.len())
+    }
+
+    /// Classifies embedded tickets that have no classification, once the classifier is ready;
+    /// returns how many it classified.
+    async fn classify_backlog(&self, ctx: &TenantCtx) -> CoreResult<usize> {
+        if read(&self.base_model).is_none() {
+            return Ok(0);
+        }
+        let mut done = 0;
+        let now = now_ms();
+        for id in self.store.ai_unclassified_tickets(ctx, QUEUE_BATCH).await? {
+            let key = desk_ai::index::Key { kind: Kind::Ticket, id, chunk: 0 };
+            let vector = self.index.vectors_of(ctx.tenant_id(), Kind::Ticket, id).into_iter().find(|(c, _)| *c == 0);
+            if let (Some((_, v)), Some(text)) = (vector, self.index.content(ctx.tenant_id(), key)) {
+                self.classify_stored(ctx, id, &text, &v, now).await?;
+                done += 1;
+            }
+        }
+        Ok(done)
     }
 
     /// Classifies a ticket from its stored text and vector and keeps the result on it.

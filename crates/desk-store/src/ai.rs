@@ -115,6 +115,8 @@ pub trait AiStore: Send + Sync {
         priority: Option<&str>,
         now: i64,
     ) -> StoreResult<Option<TicketAiRecord>>;
+    /// Embedded tickets that have no classification yet (embedded before the classifier was ready).
+    async fn ai_unclassified_tickets(&self, ctx: &TenantCtx, limit: i64) -> StoreResult<Vec<Uuid>>;
     /// Classifications an agent corrected, for the tenant's own classifier.
     async fn ai_corrections(&self, ctx: &TenantCtx) -> StoreResult<Vec<TicketAiRecord>>;
     /// Logs a knowledge-base search.
@@ -316,6 +318,19 @@ macro_rules! ai_store {
                     .await?;
                     tx.commit().await?;
                     self.ai_classification(ctx, ticket_id).await
+                }
+
+                async fn ai_unclassified_tickets(&self, ctx: &TenantCtx, limit: i64) -> StoreResult<Vec<Uuid>> {
+                    let mut tx = self.read_tx(ctx).await?;
+                    Ok(sqlx::query_scalar(
+                        "select v.source_id from ai_vectors v where v.tenant_id = $1 and v.kind = 'ticket' and v.chunk = 0 \
+                         and not exists (select 1 from ticket_ai a where a.tenant_id = v.tenant_id and a.ticket_id = v.source_id) \
+                         limit $2",
+                    )
+                    .bind(ctx.tenant_id())
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?)
                 }
 
                 async fn ai_corrections(&self, ctx: &TenantCtx) -> StoreResult<Vec<TicketAiRecord>> {

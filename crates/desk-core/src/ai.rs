@@ -17,6 +17,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::ai_engine::ModelState;
+use crate::kb::audience_of;
 use crate::tickets::scope_of;
 use crate::{CoreError, CoreResult, Desk, now_ms, require};
 
@@ -222,10 +223,6 @@ fn snippet_of(content: &str) -> String {
     s
 }
 
-fn audience_of(p: &Principal) -> KbAudience {
-    if p.staff { KbAudience::Staff } else { KbAudience::Customer }
-}
-
 impl Desk {
     /// The AI state, with the tenant's queue and index sizes.
     pub async fn ai_status(&self, p: &Principal) -> CoreResult<AiStatus> {
@@ -409,19 +406,9 @@ impl Desk {
         Ok(out)
     }
 
-    /// The thread as the summariser sees it: description, then comments (internal notes
-    /// included for staff).
-    async fn thread(&self, p: &Principal, t: &TicketRecord) -> CoreResult<Vec<ThreadMessage>> {
-        let comments = self.store.list_comments(&p.ctx, &scope_of(p), t.id, p.can(perm::NOTES_INTERNAL)).await?;
-        let mut messages = vec![ThreadMessage { from_customer: t.created_by == t.requester_id, body: t.description.clone() }];
-        messages
-            .extend(comments.into_iter().map(|c| ThreadMessage { from_customer: c.author_id == t.requester_id, body: c.body }));
-        Ok(messages)
-    }
-
-    /// The thread without internal notes.
-    async fn public_thread(&self, p: &Principal, t: &TicketRecord) -> CoreResult<Vec<ThreadMessage>> {
-        let comments = self.store.list_comments(&p.ctx, &scope_of(p), t.id, false).await?;
+    /// The thread: description, then comments; internal notes only if asked for and allowed.
+    async fn thread(&self, p: &Principal, t: &TicketRecord, internal: bool) -> CoreResult<Vec<ThreadMessage>> {
+        let comments = self.store.list_comments(&p.ctx, &scope_of(p), t.id, internal && p.can(perm::NOTES_INTERNAL)).await?;
         let mut messages = vec![ThreadMessage { from_customer: t.created_by == t.requester_id, body: t.description.clone() }];
         messages
             .extend(comments.into_iter().map(|c| ThreadMessage { from_customer: c.author_id == t.requester_id, body: c.body }));
@@ -433,7 +420,7 @@ impl Desk {
     pub async fn summarize_ticket(&self, p: &Principal, id: Uuid) -> CoreResult<Summary> {
         require(p, perm::AI_USE)?;
         let t = self.store.get_ticket(&p.ctx, &scope_of(p), id).await?;
-        let messages = self.thread(p, &t).await?;
+        let messages = self.thread(p, &t, true).await?;
         let thread_text = transcript(&messages);
         let prompt = format!("Subject: {}\nStatus: {}\n\n{thread_text}", t.subject, t.status);
         if let Some(generated) = self.generate(&p.ctx, SUMMARY_SYSTEM, &prompt).await {
@@ -465,7 +452,8 @@ impl Desk {
     pub async fn draft_reply(&self, p: &Principal, id: Uuid) -> CoreResult<ReplyDraft> {
         require(p, perm::AI_USE)?;
         let t = self.store.get_ticket(&p.ctx, &scope_of(p), id).await?;
-        let messages = self.thread(p, &t).await?;
+        // The reply goes to the customer: internal notes stay out of it and of any prompt.
+        let messages = self.thread(p, &t, false).await?;
         let last_customer = messages.iter().rev().find(|m| m.from_customer).map_or("", |m| m.body.as_str());
         let query =
             format!("{}\n{}\n{}", t.subject, text::strip_boilerplate(&t.description), text::strip_boilerplate(last_customer));
@@ -547,9 +535,7 @@ impl Desk {
                 let _ =
                     write!(grounds, "Resolved ticket: {}\n\n", redact_identifiers(r.resolution.as_deref().unwrap_or_default()));
             }
-            // The reply goes to the customer: internal notes stay out of the prompt.
-            let public: Vec<ThreadMessage> = self.public_thread(p, &t).await?;
-            let thread = transcript(&public);
+            let thread = transcript(&messages);
             let prompt =
                 format!("Customer's name: {first_name}\nAgent's name: {}\n\nThread:\n{thread}\nSources:\n{grounds}", p.user.name);
             if let Some(generated) = self.generate(&p.ctx, REPLY_SYSTEM, &prompt).await {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use desk_ai::classify::{self, Classifier, Example};
 use desk_ai::index::{Kind, VectorIndex, from_bytes, to_bytes};
-use desk_ai::{AiError, Embedder, model, text};
+use desk_ai::{Embedder, model, text};
 use desk_store::{KIND_ARTICLE, KIND_TICKET, KbAudience, QueueItem, Store, TenantCtx, TicketAiRecord, TicketScope, VectorRecord};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -398,26 +398,14 @@ impl AiEngine {
             spans.push((texts.len(), chunks.len()));
             texts.extend(chunks);
         }
-        let vectors = {
-            let model = self.require_model()?;
-            // The worker holds one permit at a time; queries can always take the other.
-            let _permit = self.permits.acquire().await.map_err(|e| CoreError::Internal(e.to_string()))?;
-            let texts = texts.clone();
-            tokio::task::spawn_blocking(move || {
-                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                model.embed(&refs)
-            })
-            .await
-            .map_err(|e| AiError::Model(e.to_string()))
-            .and_then(|r| r)
-        };
-        let vectors = match vectors {
+        // `embed` holds one of the two permits: queries can always take the other.
+        let vectors = match self.embed(texts.clone()).await {
             Ok(v) => v,
             Err(e) => {
                 for item in items {
                     self.store.ai_queue_failed(ctx, item).await?;
                 }
-                return Err(CoreError::Internal(e.to_string()));
+                return Err(e);
             }
         };
         let now = now_ms();

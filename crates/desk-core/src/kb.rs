@@ -86,7 +86,7 @@ impl ArticlePatch {
 /// Search modes of `GET /api/v1/kb/search`.
 pub const SEARCH_MODES: &[&str] = &["keyword", "semantic", "hybrid"];
 
-fn audience_of(p: &Principal) -> KbAudience {
+pub(crate) fn audience_of(p: &Principal) -> KbAudience {
     if p.staff { KbAudience::Staff } else { KbAudience::Customer }
 }
 

@@ -143,6 +143,21 @@ pub trait AiStore: Send + Sync {
     async fn ai_put_settings(&self, ctx: &TenantCtx, settings: Option<&AiSettingsRecord>) -> StoreResult<()>;
 }
 
+macro_rules! ticket_ai_select {
+    () => {
+        "select ticket_id, category, sentiment, priority, confidence, escalate, corrected_category, corrected_sentiment, \
+         corrected_priority, updated_at from ticket_ai "
+    };
+}
+
+macro_rules! ticket_brief_select {
+    () => {
+        "select id, number, subject, status, assignee_id, group_id, created_at from tickets "
+    };
+}
+
+pub(crate) use {ticket_ai_select, ticket_brief_select};
+
 /// Implements [`AiStore`] for a backend over its driver.
 macro_rules! ai_store {
     ($store:ty, $db:ty) => {
@@ -283,10 +298,7 @@ macro_rules! ai_store {
 
                 async fn ai_classification(&self, ctx: &TenantCtx, ticket_id: Uuid) -> StoreResult<Option<TicketAiRecord>> {
                     let mut tx = self.read_tx(ctx).await?;
-                    Ok(sqlx::query_as(
-                        "select ticket_id, category, sentiment, priority, confidence, escalate, corrected_category, \
-                         corrected_sentiment, corrected_priority, updated_at from ticket_ai where tenant_id = $1 and ticket_id = $2",
-                    )
+                    Ok(sqlx::query_as(concat!(ticket_ai_select!(), "where tenant_id = $1 and ticket_id = $2"))
                     .bind(ctx.tenant_id())
                     .bind(ticket_id)
                     .fetch_optional(&mut *tx)
@@ -335,12 +347,12 @@ macro_rules! ai_store {
 
                 async fn ai_corrections(&self, ctx: &TenantCtx) -> StoreResult<Vec<TicketAiRecord>> {
                     let mut tx = self.read_tx(ctx).await?;
-                    Ok(sqlx::query_as(
-                        "select ticket_id, category, sentiment, priority, confidence, escalate, corrected_category, \
-                         corrected_sentiment, corrected_priority, updated_at from ticket_ai where tenant_id = $1 and \
+                    Ok(sqlx::query_as(concat!(
+                        ticket_ai_select!(),
+                        "where tenant_id = $1 and \
                          (corrected_category is not null or corrected_sentiment is not null or corrected_priority is not null) \
-                         order by updated_at desc limit 5000",
-                    )
+                         order by updated_at desc limit 5000"
+                    ))
                     .bind(ctx.tenant_id())
                     .fetch_all(&mut *tx)
                     .await?)
@@ -388,10 +400,10 @@ macro_rules! ai_store {
 
                 async fn ai_recent_tickets(&self, ctx: &TenantCtx, since: i64, limit: i64) -> StoreResult<Vec<TicketBrief>> {
                     let mut tx = self.read_tx(ctx).await?;
-                    Ok(sqlx::query_as(
-                        "select id, number, subject, status, assignee_id, group_id, created_at from tickets \
-                         where tenant_id = $1 and created_at >= $2 order by created_at desc limit $3",
-                    )
+                    Ok(sqlx::query_as(concat!(
+                        ticket_brief_select!(),
+                        "where tenant_id = $1 and created_at >= $2 order by created_at desc limit $3"
+                    ))
                     .bind(ctx.tenant_id())
                     .bind(since)
                     .bind(limit)
@@ -404,9 +416,7 @@ macro_rules! ai_store {
                         return Ok(Vec::new());
                     }
                     let mut tx = self.read_tx(ctx).await?;
-                    let mut qb = QueryBuilder::<$db>::new(
-                        "select id, number, subject, status, assignee_id, group_id, created_at from tickets where tenant_id = ",
-                    );
+                    let mut qb = QueryBuilder::<$db>::new(concat!(ticket_brief_select!(), "where tenant_id = "));
                     qb.push_bind(ctx.tenant_id()).push(" and id in (");
                     let mut list = qb.separated(", ");
                     for id in ids {

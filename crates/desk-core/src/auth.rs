@@ -13,7 +13,7 @@ use std::fmt::Write;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{CoreError, CoreResult, Desk, now_ms};
+use crate::{CoreError, CoreResult, Desk, limiter, now_ms};
 
 /// How long a login token lives: 30 days.
 pub const TOKEN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -115,13 +115,25 @@ impl Desk {
     /// Checks a password and issues a token. Unknown tenant, unknown email and wrong password
     /// all answer `Unauthorized`, after the same amount of hashing work.
     pub async fn login(&self, tenant: &str, email: &str, password: &str) -> CoreResult<Login> {
+        self.login_from(tenant, email, password, "local").await
+    }
+
+    /// [`Desk::login`] from a client address: after too many failures for the account from
+    /// that client, or from the client at all, it answers `RateLimited` without checking.
+    pub async fn login_from(&self, tenant: &str, email: &str, password: &str, client: &str) -> CoreResult<Login> {
+        let account = format!("a\0{}\0{}\0{client}", tenant.to_lowercase(), email.trim().to_lowercase());
+        let client_key = format!("c\0{client}");
+        let keys = [(account.as_str(), limiter::ACCOUNT_MAX), (client_key.as_str(), limiter::CLIENT_MAX)];
+        self.login_limiter.check(&keys, now_ms()).map_err(CoreError::RateLimited)?;
         let candidate = self.store.find_login(tenant, email.trim()).await?;
         let stored = candidate.as_ref().map_or(DECOY.to_owned(), |c| c.password_hash.clone());
         let password = password.to_owned();
         let ok = blocking(move || verify_password(&password, &stored)).await?;
         let Some(candidate) = candidate.filter(|_| ok) else {
+            self.login_limiter.fail(&keys, now_ms());
             return Err(CoreError::Unauthorized);
         };
+        self.login_limiter.clear(&account);
         let now = now_ms();
         let tenant_id = self.store.tenant_by_slug(tenant).await?.ok_or(CoreError::Unauthorized)?.id;
         let token = new_token(tenant_id)?;

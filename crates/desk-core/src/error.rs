@@ -37,6 +37,9 @@ pub enum CoreError {
     /// A part of the server that is not running (the embedding model, say); the message says why.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many attempts; try again after this many seconds.
+    #[error("too many attempts; try again in {0} s")]
+    RateLimited(u64),
     /// A failure of ours; the detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

@@ -512,10 +512,30 @@ impl Desk {
     }
 
     /// Anonymous list of a tenant's public articles.
-    pub async fn public_articles(&self, tenant: &str, limit: i64, offset: i64) -> CoreResult<Vec<ArticleRecord>> {
+    pub async fn public_articles(
+        &self,
+        tenant: &str,
+        category_id: Option<Uuid>,
+        limit: i64,
+        offset: i64,
+    ) -> CoreResult<Vec<ArticleRecord>> {
         let ctx = self.store.public_ctx(tenant).await?.ok_or(CoreError::NotFound)?;
-        let q = ArticleQuery { limit: limit.clamp(1, 200), offset: offset.max(0), ..ArticleQuery::default() };
+        let q = ArticleQuery { category_id, limit: limit.clamp(1, 200), offset: offset.max(0), ..ArticleQuery::default() };
         Ok(self.store.list_articles(&ctx, KbAudience::Anonymous, &q).await?)
+    }
+
+    /// A tenant's article categories, for anonymous readers.
+    pub async fn public_categories(&self, tenant: &str) -> CoreResult<Vec<CategoryRecord>> {
+        let ctx = self.store.public_ctx(tenant).await?.ok_or(CoreError::NotFound)?;
+        Ok(self.store.list_categories(&ctx).await?)
+    }
+
+    /// An anonymous reader's helpful / not helpful vote on a public article; `visitor` is an
+    /// opaque per-browser hash, so a changed vote replaces the earlier one.
+    pub async fn public_vote(&self, tenant: &str, slug: &str, visitor: &str, helpful: bool) -> CoreResult<ArticleRecord> {
+        let ctx = self.store.public_ctx(tenant).await?.ok_or(CoreError::NotFound)?;
+        let a = self.store.get_article_by_slug(&ctx, KbAudience::Anonymous, slug).await?;
+        Ok(self.store.public_vote(&ctx, a.id, visitor, helpful, now_ms()).await?)
     }
 
     /// The visible questions and answers on a public article, for anonymous readers.

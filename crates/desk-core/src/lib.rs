@@ -10,6 +10,7 @@ mod directory;
 mod error;
 mod generate;
 mod kb;
+mod limiter;
 mod tickets;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub struct Desk {
     tickets: batch::TicketWriter,
     ai: Arc<AiEngine>,
     http: reqwest::Client,
+    login_limiter: Arc<limiter::LoginLimiter>,
 }
 
 impl Desk {
@@ -45,6 +47,7 @@ impl Desk {
             tickets: batch::TicketWriter::start(store.clone()),
             ai: AiEngine::start(store.clone(), ai),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
+            login_limiter: Arc::default(),
             store,
         }
     }

@@ -122,6 +122,33 @@ pub fn scope_of(p: &Principal) -> TicketScope {
     }
 }
 
+/// Narrows a query to a named view (the statuses, assignee and order it stands for).
+fn view_filter(p: &Principal, view: View, q: &mut TicketQuery) {
+    match view {
+        View::All => {}
+        View::Mine => {
+            q.assignee_id = Some(p.user.id);
+            q.statuses = active_statuses();
+        }
+        View::Unassigned => {
+            q.unassigned = true;
+            q.statuses = active_statuses();
+        }
+        View::Open => q.statuses = active_statuses(),
+        View::HighPriority => {
+            q.priorities = vec!["high".into(), "critical".into()];
+            q.statuses = active_statuses();
+        }
+        View::Escalated => q.statuses = vec![Status::Escalated.as_str().into()],
+        View::Waiting => q.statuses = vec![Status::WaitingOnCustomer.as_str().into()],
+        View::RecentlyClosed => {
+            q.statuses = vec![Status::Resolved.as_str().into(), Status::Closed.as_str().into()];
+            q.updated_since = Some(now_ms() - RECENT_MS);
+            q.order = TicketOrder::Updated;
+        }
+    }
+}
+
 fn actor_of(p: &Principal) -> Actor {
     if p.staff { Actor::Staff } else { Actor::Customer }
 }
@@ -334,29 +361,7 @@ impl Desk {
                 View::parse(v).ok_or_else(|| CoreError::field("view", &format!("must be one of: {}", names(View::ALL))))?
             }
         };
-        match view {
-            View::All => {}
-            View::Mine => {
-                q.assignee_id = Some(p.user.id);
-                q.statuses = active_statuses();
-            }
-            View::Unassigned => {
-                q.unassigned = true;
-                q.statuses = active_statuses();
-            }
-            View::Open => q.statuses = active_statuses(),
-            View::HighPriority => {
-                q.priorities = vec!["high".into(), "critical".into()];
-                q.statuses = active_statuses();
-            }
-            View::Escalated => q.statuses = vec![Status::Escalated.as_str().into()],
-            View::Waiting => q.statuses = vec![Status::WaitingOnCustomer.as_str().into()],
-            View::RecentlyClosed => {
-                q.statuses = vec![Status::Resolved.as_str().into(), Status::Closed.as_str().into()];
-                q.updated_since = Some(now_ms() - RECENT_MS);
-                q.order = TicketOrder::Updated;
-            }
-        }
+        view_filter(p, view, &mut q);
         if let Some(s) = &input.status {
             q.statuses = parse_list("status", s, Status::parse, Status::ALL)?;
         }
@@ -425,6 +430,45 @@ impl Desk {
         let full = i64::try_from(hits.len()).unwrap_or(i64::MAX) == limit;
         let next_cursor = full.then(|| format!("o{}", offset.saturating_add(limit)));
         Ok(TicketList { items: hits.into_iter().map(|h| (h.ticket, Some((h.snippet, h.score)))).collect(), next_cursor })
+    }
+
+    /// How many tickets the caller may see in each named view, each counted up to `cap`.
+    pub async fn view_counts(&self, p: &Principal, cap: i64) -> CoreResult<Vec<(View, i64)>> {
+        require(p, perm::TICKETS_READ)?;
+        let queries: Vec<TicketQuery> = View::ALL
+            .iter()
+            .map(|&v| {
+                let mut q = TicketQuery::default();
+                view_filter(p, v, &mut q);
+                q
+            })
+            .collect();
+        let counts = self.store.count_tickets(&p.ctx, &scope_of(p), &queries, cap).await?;
+        Ok(View::ALL.iter().copied().zip(counts).collect())
+    }
+
+    /// Display names (and whether staff) of users the caller meets on tickets they can read:
+    /// comment authors, requesters, assignees. Unknown ids are left out.
+    pub async fn display_names(
+        &self,
+        p: &Principal,
+        ids: &[Uuid],
+    ) -> CoreResult<std::collections::HashMap<Uuid, (String, bool)>> {
+        require(p, perm::TICKETS_READ)?;
+        let mut out = std::collections::HashMap::new();
+        for &id in ids {
+            if out.contains_key(&id) {
+                continue;
+            }
+            match self.store.get_user(&p.ctx, id).await {
+                Ok(u) => {
+                    out.insert(id, (u.name, u.staff));
+                }
+                Err(StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(out)
     }
 
     /// Applies a change. Customers may only move the status, as far as the state machine lets them.

@@ -75,6 +75,16 @@ pub trait KbStore: Send + Sync {
         rating: Option<i64>,
         now: i64,
     ) -> StoreResult<ArticleRecord>;
+    /// Records an anonymous reader's helpful / not helpful vote on a public article (one per
+    /// visitor, a changed vote replaces the earlier one).
+    async fn public_vote(
+        &self,
+        ctx: &TenantCtx,
+        article_id: Uuid,
+        visitor: &str,
+        helpful: bool,
+        now: i64,
+    ) -> StoreResult<ArticleRecord>;
     /// Adds a question on an article.
     async fn add_question(
         &self,
@@ -176,6 +186,28 @@ macro_rules! kb_store {
                     qb.push($lock);
                 }
                 qb.build_query_as::<ArticleRecord>().fetch_optional(&mut **tx).await?.ok_or(StoreError::NotFound)
+            }
+
+            /// Recounts an article's votes from members' and anonymous readers' votes, so a changed
+            /// vote never counts twice.
+            async fn recount_votes(tx: &mut Tx, ctx: &TenantCtx, article_id: Uuid) -> StoreResult<()> {
+                sqlx::query(
+                    "update kb_articles set \
+                     helpful_count = (select count(*) from kb_votes v where v.tenant_id = $1 and v.article_id = $2 and v.helpful = $3) \
+                       + (select count(*) from kb_public_votes v where v.tenant_id = $1 and v.article_id = $2 and v.helpful = $3), \
+                     not_helpful_count = (select count(*) from kb_votes v where v.tenant_id = $1 and v.article_id = $2 and v.helpful = $4) \
+                       + (select count(*) from kb_public_votes v where v.tenant_id = $1 and v.article_id = $2 and v.helpful = $4), \
+                     rating_sum = (select coalesce(sum(v.rating), 0) from kb_votes v where v.tenant_id = $1 and v.article_id = $2), \
+                     rating_count = (select count(v.rating) from kb_votes v where v.tenant_id = $1 and v.article_id = $2) \
+                     where tenant_id = $1 and id = $2",
+                )
+                .bind(ctx.tenant_id())
+                .bind(article_id)
+                .bind(true)
+                .bind(false)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
             }
 
             pub(super) async fn seed_categories(tx: &mut Tx, ctx: &TenantCtx) -> StoreResult<()> {
@@ -466,22 +498,28 @@ macro_rules! kb_store {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                    // Recounted from the votes, so a changed vote never counts twice.
+                    recount_votes(&mut tx, ctx, article_id).await?;
+                    let a = select_article(&mut tx, ctx, KbAudience::Staff, Some(article_id), None).await?;
+                    tx.commit().await?;
+                    Ok(a)
+                }
+
+                async fn public_vote(&self, ctx: &TenantCtx, article_id: Uuid, visitor: &str, helpful: bool, now: i64) -> StoreResult<ArticleRecord> {
+                    let mut tx = self.write_tx(ctx).await?;
+                    select_article(&mut tx, ctx, KbAudience::Anonymous, Some(article_id), None).await?;
                     sqlx::query(
-                        "update kb_articles set \
-                         helpful_count = (select count(*) from kb_votes v where v.tenant_id = $1 and v.article_id = $2 and v.helpful = $3), \
-                         not_helpful_count = (select count(*) from kb_votes v where v.tenant_id = $1 and v.article_id = $2 and v.helpful = $4), \
-                         rating_sum = (select coalesce(sum(v.rating), 0) from kb_votes v where v.tenant_id = $1 and v.article_id = $2), \
-                         rating_count = (select count(v.rating) from kb_votes v where v.tenant_id = $1 and v.article_id = $2) \
-                         where tenant_id = $1 and id = $2",
+                        "insert into kb_public_votes (tenant_id, article_id, visitor, helpful, created_at) values ($1, $2, $3, $4, $5) \
+                         on conflict (tenant_id, article_id, visitor) do update set helpful = excluded.helpful",
                     )
                     .bind(ctx.tenant_id())
                     .bind(article_id)
-                    .bind(true)
-                    .bind(false)
+                    .bind(visitor)
+                    .bind(helpful)
+                    .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                    let a = select_article(&mut tx, ctx, KbAudience::Staff, Some(article_id), None).await?;
+                    recount_votes(&mut tx, ctx, article_id).await?;
+                    let a = select_article(&mut tx, ctx, KbAudience::Anonymous, Some(article_id), None).await?;
                     tx.commit().await?;
                     Ok(a)
                 }

@@ -188,6 +188,15 @@ pub trait Store: KbStore + AiStore + Send + Sync + 'static {
     async fn get_ticket(&self, ctx: &TenantCtx, scope: &TicketScope, id: Uuid) -> StoreResult<TicketRecord>;
     /// Tickets in the scope matching the query, in its order, keyset-paginated.
     async fn list_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, query: &TicketQuery) -> StoreResult<Vec<TicketRecord>>;
+    /// How many tickets in the scope match each query, each counted up to `cap` (a list badge
+    /// shows "999+" rather than scanning a million rows).
+    async fn count_tickets(
+        &self,
+        ctx: &TenantCtx,
+        scope: &TicketScope,
+        queries: &[TicketQuery],
+        cap: i64,
+    ) -> StoreResult<Vec<i64>>;
     /// Tickets in the scope whose subject, description or public replies hold all the words,
     /// best match first, with a highlighted snippet.
     async fn search_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, search: &TicketSearch) -> StoreResult<Vec<SearchHit>>;

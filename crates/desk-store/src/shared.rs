@@ -843,6 +843,21 @@ macro_rules! portable_store {
                 Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
             }
 
+            async fn count_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, queries: &[TicketQuery], cap: i64) -> StoreResult<Vec<i64>> {
+                let mut tx = self.read_tx(ctx).await?;
+                let mut counts = Vec::with_capacity(queries.len());
+                for query in queries {
+                    let mut qb = QueryBuilder::<$db>::new("select count(*) from (select 1 from tickets t where t.tenant_id = ");
+                    qb.push_bind(ctx.tenant_id());
+                    push_scope(&mut qb, scope);
+                    push_filters(&mut qb, query);
+                    qb.push(" limit ").push_bind(cap).push(") capped");
+                    let (n,): (i64,) = qb.build_query_as().fetch_one(&mut *tx).await?;
+                    counts.push(n);
+                }
+                Ok(counts)
+            }
+
             async fn search_tickets(&self, ctx: &TenantCtx, scope: &TicketScope, search: &TicketSearch) -> StoreResult<Vec<SearchHit>> {
                 let mut tx = self.read_tx(ctx).await?;
                 let mut qb = Self::search_query(ctx, &search.words);

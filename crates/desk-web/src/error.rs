@@ -106,6 +106,11 @@ impl From<CoreError> for AppError {
             CoreError::InvalidTransition(m) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_transition", m),
             CoreError::TooLarge(m) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m),
             CoreError::Unavailable(m) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
+            CoreError::RateLimited(seconds) => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many failed attempts; try again in {seconds} seconds"),
+            ),
             CoreError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")

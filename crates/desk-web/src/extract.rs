@@ -103,3 +103,15 @@ where
 {
     serde::Deserialize::deserialize(d).map(Some)
 }
+
+/// The client's address as the connection saw it (`unknown` when served without one).
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(desk_ui::session::client_addr(&parts.extensions)))
+    }
+}

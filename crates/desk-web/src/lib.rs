@@ -8,7 +8,6 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
-pub mod ui;
 
 use std::sync::Arc;
 
@@ -46,9 +45,9 @@ pub fn app(desk: Desk) -> Router {
         router = router.route(path, def.into_method_router(&state));
     }
     router
-        .route("/kb/{tenant}", axum::routing::get(ui::public_kb::index))
-        .route("/kb/{tenant}/{slug}", axum::routing::get(ui::public_kb::article))
-        .fallback(|| async { AppError::not_found() })
+        .with_state(state.clone())
+        .merge(desk_ui::router(state.desk.clone()))
+        .fallback(not_found)
         .layer(axum::middleware::map_response(json_for_bare_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -58,7 +57,15 @@ pub fn app(desk: Desk) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), tenant.id = tracing::field::Empty, user.id = tracing::field::Empty)
         }))
-        .with_state(state)
+}
+
+/// An unknown path: our JSON error under the API, the UI's page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if desk_ui::is_ui_path(uri.path()) {
+        (StatusCode::NOT_FOUND, axum::response::Html(desk_ui::layout::bare_not_found())).into_response()
+    } else {
+        AppError::not_found().into_response()
+    }
 }
 
 /// axum answers a wrong method with an empty 405; give it our error body.
@@ -76,5 +83,7 @@ pub async fn serve(
     desk: Desk,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(desk)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(desk).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

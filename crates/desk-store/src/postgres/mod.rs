@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
     (2, "knowledge_base", include_str!("../../migrations/postgres/0002_knowledge_base.sql")),
     (3, "ai", include_str!("../../migrations/postgres/0003_ai.sql")),
+    (4, "public_votes", include_str!("../../migrations/postgres/0004_public_votes.sql")),
 ];
 
 /// The role the server switches to when `DATABASE_URL` names a superuser or a BYPASSRLS role.

@@ -8,11 +8,15 @@ use desk_core::CoreError;
 use crate::AppState;
 use crate::dto::{ChangePassword, LoginRequest, LoginResponse, Me, rfc3339};
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Auth, bearer};
+use crate::extract::{ApiJson, Auth, ClientAddr, bearer};
 
 /// Exchanges tenant, email and password for a bearer token.
-pub async fn login(State(s): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
-    let login = s.desk.login(&req.tenant, &req.email, &req.password).await?;
+pub async fn login(
+    State(s): State<AppState>,
+    client: ClientAddr,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let login = s.desk.login_from(&req.tenant, &req.email, &req.password, &client.0).await?;
     Ok(Json(LoginResponse {
         token: login.token,
         expires_at: rfc3339(login.expires_at),

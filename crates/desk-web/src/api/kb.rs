@@ -531,7 +531,7 @@ pub async fn public_list(
     ApiQuery(q): ApiQuery<crate::dto::PageQuery>,
 ) -> ApiResult<Json<Items<Article>>> {
     let page = q.page();
-    Ok(Json(Items::of(s.desk.public_articles(&tenant, page.limit, page.offset).await?)))
+    Ok(Json(Items::of(s.desk.public_articles(&tenant, None, page.limit, page.offset).await?)))
 }
 
 /// Anonymous read of one public article by slug.

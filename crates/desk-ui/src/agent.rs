@@ -1,0 +1,158 @@
+//! The agent workspace: ticket views with counts, filters and search; the ticket page with
+//! the conversation, properties, history, attachments and the AI panel.
+
+mod ticket;
+
+pub use ticket::{ai_draft, ai_summary, assign_me, attachment, next, properties, reply, resolve, ticket};
+
+use axum::extract::{Query, State};
+use axum::response::Redirect;
+use desk_core::TicketListInput;
+use desk_domain::{Priority, Status, View};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::UiState;
+use crate::i18n::fill;
+use crate::layout::{Area, page, priority_badge, snippet, status_badge, time};
+use crate::session::{Ctx, PageResult, encode};
+
+/// `/agent`: the default view.
+pub async fn home() -> Redirect {
+    Redirect::to("/agent/tickets?view=open")
+}
+
+/// Filters of the ticket list; empty values mean "any".
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    view: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+fn nonempty(v: Option<&String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// The label of a named view.
+pub fn view_label(ctx: &Ctx, view: View) -> &'static str {
+    let a = ctx.t.agent;
+    match view {
+        View::All => a.view_all,
+        View::Mine => a.view_mine,
+        View::Unassigned => a.view_unassigned,
+        View::Open => a.view_open,
+        View::HighPriority => a.view_high_priority,
+        View::Escalated => a.view_escalated,
+        View::Waiting => a.view_waiting,
+        View::RecentlyClosed => a.view_recently_closed,
+    }
+}
+
+/// A ticket's key, such as `DEMO-12`.
+pub fn ticket_key(ctx: &Ctx, number: i64) -> String {
+    let prefix = ctx.user.as_ref().map_or("", |p| p.ticket_prefix.as_str());
+    format!("{prefix}-{number}")
+}
+
+/// The ticket list of a view, with the views and their counts beside it.
+pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let p = ctx.principal()?;
+    let t = ctx.t;
+    let view = nonempty(q.view.as_ref()).unwrap_or_else(|| "open".into());
+    let input = TicketListInput {
+        view: Some(view.clone()),
+        status: nonempty(q.status.as_ref()),
+        priority: nonempty(q.priority.as_ref()),
+        text: nonempty(q.q.as_ref()),
+        cursor: nonempty(q.cursor.as_ref()),
+        limit: Some(50),
+        ..TicketListInput::default()
+    };
+    let tickets = s.desk.list_tickets(p, input).await?;
+    let counts = s.desk.view_counts(p, 1000).await?;
+    let ids: Vec<_> = tickets.items.iter().flat_map(|(t, _)| [Some(t.requester_id), t.assignee_id]).flatten().collect();
+    let names = s.desk.display_names(p, &ids).await?;
+    let name = |id: Option<uuid::Uuid>| id.and_then(|id| names.get(&id)).map_or(t.c.none, |(n, _)| n.as_str());
+    let current_view = View::parse(&view).unwrap_or(View::Open);
+    let filter_query = |cursor: Option<&str>| {
+        let mut parts = vec![format!("view={}", encode(&view))];
+        for (k, v) in [("status", &q.status), ("priority", &q.priority), ("q", &q.q)] {
+            if let Some(v) = nonempty(v.as_ref()) {
+                parts.push(format!("{k}={}", encode(&v)));
+            }
+        }
+        if let Some(c) = cursor {
+            parts.push(format!("cursor={}", encode(c)));
+        }
+        format!("/agent/tickets?{}", parts.join("&"))
+    };
+    let body = html! {
+        div.workspace {
+            nav.views aria-label=(t.agent.views) {
+                h2.visually-hidden { (t.agent.views) }
+                ul {
+                    @for (v, n) in &counts {
+                        li {
+                            a href={ "/agent/tickets?view=" (v.as_str()) } aria-current=[(*v == current_view).then_some("page")] {
+                                span { (view_label(&ctx, *v)) }
+                                span.count { @if *n >= 1000 { "999+" } @else { (n) } }
+                            }
+                        }
+                    }
+                }
+            }
+            section.list aria-labelledby="list-title" {
+                h1 #list-title { (view_label(&ctx, current_view)) }
+                form.filters method="get" action="/agent/tickets" role="search" {
+                    input type="hidden" name="view" value=(view);
+                    label { span { (t.c.search) } input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder=(t.agent.search_placeholder); }
+                    label { span { (t.c.status) } (select_of("status", ctx.t.agent.any, q.status.as_deref(), Status::ALL.iter().map(|s| (s.as_str(), t.c.status(s.as_str()))))) }
+                    label { span { (t.c.priority) } (select_of("priority", ctx.t.agent.any, q.priority.as_deref(), Priority::ALL.iter().map(|s| (s.as_str(), t.c.priority(s.as_str()))))) }
+                    button type="submit" { (t.agent.apply) }
+                }
+                @if tickets.items.is_empty() {
+                    p.empty { (t.agent.no_tickets) }
+                } @else {
+                    table.tickets {
+                        caption.visually-hidden { (view_label(&ctx, current_view)) }
+                        thead { tr { th scope="col" { "#" } th scope="col" { (t.agent.subject) } th scope="col" { (t.agent.requester) } th scope="col" { (t.c.status) } th scope="col" { (t.c.priority) } th scope="col" { (t.agent.assignee) } th scope="col" { (t.c.updated) } } }
+                        tbody {
+                            @for (ticket, hit) in &tickets.items {
+                                tr {
+                                    td.key { (ticket_key(&ctx, ticket.number)) }
+                                    td.subject {
+                                        a href={ "/agent/tickets/" (ticket.id) "?view=" (encode(&view)) } { (ticket.subject) }
+                                        @if let Some((snip, _)) = hit { br; small.snippet { (snippet(snip)) } }
+                                    }
+                                    td data-label=(t.agent.requester) { (name(Some(ticket.requester_id))) }
+                                    td data-label=(t.c.status) { (status_badge(&ctx, &ticket.status)) }
+                                    td data-label=(t.c.priority) { (priority_badge(&ctx, &ticket.priority)) }
+                                    td data-label=(t.agent.assignee) { (name(ticket.assignee_id)) }
+                                    td data-label=(t.c.updated) { (time(ticket.updated_at)) }
+                                }
+                            }
+                        }
+                    }
+                    @if let Some(c) = &tickets.next_cursor { p.pager { a href=(filter_query(Some(c))) rel="next" { (t.c.next) " →" } } }
+                }
+                p.hint { (t.agent.shortcuts_hint) }
+            }
+        }
+    };
+    let title = fill(t.agent.list_title, &[("view", &view_label(&ctx, current_view))]);
+    Ok(page(&ctx, Area::Agent, &title, &body))
+}
+
+/// A `<select>` with "any" first; `values` are (wire name, label).
+pub fn select_of<'a>(name: &str, any: &str, current: Option<&str>, values: impl Iterator<Item = (&'a str, &'a str)>) -> Markup {
+    let current = current.unwrap_or_default();
+    html! {
+        select name=(name) {
+            option value="" { (any) }
+            @for (value, label) in values { option value=(value) selected[value == current] { (label) } }
+        }
+    }
+}

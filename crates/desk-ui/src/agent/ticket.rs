@@ -1,0 +1,441 @@
+//! One ticket in the agent workspace.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use desk_core::{CommentInput, CoreError, ReplyDraft, Summary, TicketListInput, TicketPatchInput};
+use desk_domain::permissions as perm;
+use desk_domain::{Priority, Status};
+use desk_store::{AttachmentRecord, CommentRecord, EventRecord, GroupRecord, Page, TicketRecord, UserRecord};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::ticket_key;
+use crate::UiState;
+use crate::i18n::fill;
+use crate::layout::{Area, csrf, page, priority_badge, status_badge, time};
+use crate::session::{Ctx, Failure, PageResult, encode};
+
+/// `?view=` the agent came from, so "next ticket" walks the same list.
+#[derive(Deserialize, Default)]
+pub struct From {
+    view: Option<String>,
+}
+
+/// Everything the ticket page shows.
+struct TicketData {
+    ticket: TicketRecord,
+    comments: Vec<CommentRecord>,
+    history: Vec<EventRecord>,
+    attachments: Vec<AttachmentRecord>,
+    names: HashMap<Uuid, (String, bool)>,
+    staff: Vec<UserRecord>,
+    groups: Vec<GroupRecord>,
+    ai: AiPanel,
+}
+
+/// The AI panel's contents; each part may be missing (no model yet, no permission).
+#[derive(Default)]
+struct AiPanel {
+    classification: Option<desk_core::TicketClassification>,
+    similar: Vec<desk_core::SimilarTicket>,
+    related: Vec<desk_core::RelatedArticle>,
+    unavailable: bool,
+}
+
+/// What a button asked for, shown on the re-rendered page when scripts are off.
+#[derive(Default)]
+struct Extras {
+    summary: Option<Summary>,
+    draft: Option<ReplyDraft>,
+}
+
+async fn load(s: &UiState, ctx: &Ctx, id: Uuid) -> Result<TicketData, Failure> {
+    let p = ctx.principal()?;
+    let desk = &s.desk;
+    let ticket = desk.get_ticket(p, id).await?;
+    let comments = desk.list_comments(p, id).await?;
+    let history = desk.ticket_history(p, id).await?;
+    let attachments = if p.can(perm::ATTACHMENTS_WRITE) { desk.list_attachments(p, id).await? } else { Vec::new() };
+    let staff = match desk.list_users(p, Page { limit: 500, offset: 0 }).await {
+        Ok(users) => users.into_iter().filter(|u| u.staff && u.active).collect(),
+        Err(CoreError::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let groups = match desk.list_groups(p).await {
+        Ok(g) => g,
+        Err(CoreError::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let mut ids = vec![ticket.requester_id];
+    ids.extend(ticket.assignee_id);
+    ids.extend(comments.iter().map(|c| c.author_id));
+    ids.extend(history.iter().filter_map(|e| e.actor_id));
+    ids.extend(attachments.iter().map(|a| a.uploader_id));
+    let names = desk.display_names(p, &ids).await?;
+    let mut ai = AiPanel::default();
+    if p.can(perm::AI_USE) {
+        // The panel is a help, not the page: an AI failure (model still loading) shows as a note.
+        match desk.ticket_classification(p, id).await {
+            Ok(c) => ai.classification = Some(c),
+            Err(CoreError::NotFound) => {}
+            Err(_) => ai.unavailable = true,
+        }
+        match desk.similar_tickets(p, id, 5).await {
+            Ok(v) => ai.similar = v,
+            Err(_) => ai.unavailable = true,
+        }
+        match desk.related_articles_for_ticket(p, id, 3).await {
+            Ok(v) => ai.related = v,
+            Err(_) => ai.unavailable = true,
+        }
+    }
+    Ok(TicketData { ticket, comments, history, attachments, names, staff, groups, ai })
+}
+
+/// The ticket page.
+pub async fn ticket(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Query(from): Query<From>) -> PageResult {
+    let data = load(&s, &ctx, id).await?;
+    Ok(render(&ctx, &data, &Extras::default(), from.view.as_deref()))
+}
+
+fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Response {
+    let t = ctx.t;
+    let a = t.agent;
+    let tk = &d.ticket;
+    let name = |id: Uuid| d.names.get(&id).map_or(t.c.someone, |(n, _)| n.as_str());
+    let base = format!("/agent/tickets/{}", tk.id);
+    let view_q = view.map(|v| format!("?view={}", encode(v))).unwrap_or_default();
+    let draft_text = extras.draft.as_ref().map(|d| d.draft.clone()).unwrap_or_default();
+    let body = html! {
+        div.ticket-page data-next=(format!("{base}/next{view_q}")) {
+            header.ticket-head {
+                p.crumbs { a href={ "/agent/tickets" (view_q) } { "← " (a.back_to_list) } }
+                h1 { span.key { (ticket_key(ctx, tk.number)) } " " (tk.subject) }
+                p.meta {
+                    (status_badge(ctx, &tk.status)) " " (priority_badge(ctx, &tk.priority)) " "
+                    (fill(a.opened_by, &[("name", &name(tk.requester_id))])) " · " (time(tk.created_at))
+                }
+            }
+            div.ticket-grid {
+                section.conversation aria-label=(a.conversation) {
+                    ol.thread {
+                        li.message.public {
+                            p.who { strong { (name(tk.requester_id)) } " · " (time(tk.created_at)) }
+                            div.text { (tk.description) }
+                        }
+                        @for c in &d.comments {
+                            li class={ "message " @if c.internal { "internal" } @else { "public" } } {
+                                p.who {
+                                    strong { (name(c.author_id)) } " · " (time(c.created_at))
+                                    @if c.internal { " " span.tag-internal { (a.internal_note) } }
+                                }
+                                div.text { (c.body) }
+                                @for f in d.attachments.iter().filter(|f| f.comment_id == Some(c.id)) { (attachment_link(f)) }
+                            }
+                        }
+                    }
+                    @let loose: Vec<_> = d.attachments.iter().filter(|f| f.comment_id.is_none()).collect();
+                    @if !loose.is_empty() {
+                        h2 { (a.attachments) }
+                        ul.files { @for f in loose { li { (attachment_link(f)) } } }
+                    }
+                    form #reply-form.editor method="post" action={ (base) "/reply" } {
+                        (csrf(ctx))
+                        h2 { label for="reply-body" { (a.reply) } }
+                        @if let Some(draft) = &extras.draft {
+                            @if !draft.sources.is_empty() {
+                                div #draft-sources.sources { p { (a.draft_sources) } ul { @for src in &draft.sources { li { (source_link(src)) } } } }
+                            }
+                        }
+                        div #draft-sources-js.sources hidden {}
+                        textarea #reply-body name="body" rows="8" required { (draft_text) }
+                        div.editor-row {
+                            label.check { input #internal type="checkbox" name="internal" value="on"; " " (a.internal_note) }
+                            label { span { (a.then_set_status) } " "
+                                select name="status" {
+                                    option value="" { (a.keep_status) }
+                                    @for st in [Status::WaitingOnCustomer, Status::InProgress, Status::Resolved] {
+                                        option value=(st.as_str()) { (t.c.status(st.as_str())) }
+                                    }
+                                }
+                            }
+                            button.primary #send type="submit" { (a.send) }
+                        }
+                    }
+                    details.history {
+                        summary { h2 { (a.history) } }
+                        ol { @for e in &d.history { li { (time(e.at)) " · " (e.actor_id.map_or(t.c.someone, name)) " · " (event_text(ctx, e)) } } }
+                    }
+                }
+                aside.side {
+                    section.panel aria-labelledby="props-title" {
+                        h2 #props-title { (a.properties) }
+                        div.quick {
+                            form #assign-me-form method="post" action={ (base) "/assign-me" } { (csrf(ctx)) button type="submit" { (a.assign_to_me) } }
+                            form #resolve-form method="post" action={ (base) "/resolve" } { (csrf(ctx)) button type="submit" { (a.resolve) } }
+                        }
+                        form method="post" action={ (base) "/properties" } {
+                            (csrf(ctx))
+                            label for="p-status" { (t.c.status) }
+                            select #p-status name="status" { @for st in Status::ALL { option value=(st.as_str()) selected[st.as_str() == tk.status] { (t.c.status(st.as_str())) } } }
+                            label for="p-priority" { (t.c.priority) }
+                            select #p-priority name="priority" { @for pr in Priority::ALL { option value=(pr.as_str()) selected[pr.as_str() == tk.priority] { (t.c.priority(pr.as_str())) } } }
+                            label for="p-group" { (a.group) }
+                            select #p-group name="group_id" {
+                                option value="" { (t.c.none) }
+                                @for g in &d.groups { option value=(g.id) selected[Some(g.id) == tk.group_id] { (g.name) } }
+                            }
+                            label for="p-assignee" { (a.assignee) }
+                            select #p-assignee name="assignee_id" {
+                                option value="" { (t.c.none) }
+                                @for u in &d.staff { option value=(u.id) selected[Some(u.id) == tk.assignee_id] { (u.name) } }
+                                @if let Some(aid) = tk.assignee_id { @if !d.staff.iter().any(|u| u.id == aid) { option value=(aid) selected { (name(aid)) } } }
+                            }
+                            label for="p-tags" { (a.tags) }
+                            input #p-tags name="tags" value=(tk.tag_list().join(", ")) aria-describedby="tags-hint";
+                            small #tags-hint.hint { (a.tags_hint) }
+                            button type="submit" { (t.c.save) }
+                        }
+                    }
+                    @if ctx.can(perm::AI_USE) { (ai_panel(ctx, d, extras, &base)) }
+                }
+            }
+        }
+    };
+    page(ctx, Area::Agent, &format!("{} {}", ticket_key(ctx, tk.number), tk.subject), &body)
+}
+
+fn ai_panel(ctx: &Ctx, d: &TicketData, extras: &Extras, base: &str) -> Markup {
+    let a = ctx.t.agent;
+    html! {
+        section.panel.ai aria-labelledby="ai-title" {
+            h2 #ai-title { (a.ai_assistant) }
+            @if d.ai.unavailable { p.muted role="status" { (a.ai_unavailable) } }
+            @if let Some(c) = &d.ai.classification {
+                dl.props {
+                    dt { (a.category) } dd { (c.corrected_category.as_deref().unwrap_or(&c.category)) }
+                    dt { (a.sentiment) } dd { (c.corrected_sentiment.as_deref().unwrap_or(&c.sentiment)) }
+                    @if c.escalate { dt { (a.escalate) } dd { strong { (ctx.t.c.yes) } } }
+                }
+            }
+            div.quick {
+                form #summary-form method="post" action={ (base) "/ai/summary" } data-ai="summary" { (csrf(ctx)) button type="submit" { (a.summarise) } }
+                form #draft-form method="post" action={ (base) "/ai/draft" } data-ai="draft" { (csrf(ctx)) button type="submit" { (a.draft_reply) } }
+            }
+            div #ai-summary role="status" {
+                @if let Some(sm) = &extras.summary { h3 { (a.summary) } p { (sm.summary) } }
+            }
+            h3 { (a.similar_tickets) }
+            @if d.ai.similar.is_empty() { p.muted { (ctx.t.c.none) } }
+            ul.compact { @for st in &d.ai.similar { li { a href={ "/agent/tickets/" (st.id) } { (ticket_key(ctx, st.number)) " " (st.subject) } " " (status_badge(ctx, &st.status)) } } }
+            h3 { (a.related_articles) }
+            @if d.ai.related.is_empty() { p.muted { (ctx.t.c.none) } }
+            ul.compact { @for r in &d.ai.related { li { a href={ "/portal/kb/" (r.id) } { (r.title) } } } }
+        }
+    }
+}
+
+fn source_link(src: &desk_core::Source) -> Markup {
+    let href = if src.kind == "ticket" { format!("/agent/tickets/{}", src.id) } else { format!("/portal/kb/{}", src.id) };
+    html! { a href=(href) { (src.title) } }
+}
+
+fn attachment_link(f: &AttachmentRecord) -> Markup {
+    html! { a.file href={ "/attachments/" (f.id) } download=(f.filename) { "📎 " (f.filename) } " " small.muted { (human_size(f.size)) } }
+}
+
+fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{} KB", b / 1024),
+        b => format!("{} MB", b / (1024 * 1024)),
+    }
+}
+
+fn event_text(ctx: &Ctx, e: &EventRecord) -> String {
+    let a = ctx.t.agent;
+    let label = |field: &str, v: Option<&str>| -> String {
+        let v = v.unwrap_or_default();
+        match field {
+            "status" => ctx.t.c.status(v).to_owned(),
+            "priority" => ctx.t.c.priority(v).to_owned(),
+            _ if v.is_empty() => ctx.t.c.none.to_owned(),
+            _ => v.to_owned(),
+        }
+    };
+    match (e.kind.as_str(), e.field.as_deref()) {
+        ("created", _) => a.ev_created.to_owned(),
+        ("attachment", _) => fill(a.ev_attachment, &[("name", &e.new_value.as_deref().unwrap_or_default())]),
+        ("comment" | "commented", _) => {
+            if e.internal {
+                a.ev_note.to_owned()
+            } else {
+                a.ev_reply.to_owned()
+            }
+        }
+        (_, Some(field)) => fill(
+            a.ev_changed,
+            &[("field", &field), ("from", &label(field, e.old_value.as_deref())), ("to", &label(field, e.new_value.as_deref()))],
+        ),
+        (kind, None) => kind.to_owned(),
+    }
+}
+
+/// The reply form.
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    body: String,
+    internal: Option<String>,
+    #[serde(default)]
+    status: String,
+}
+
+/// Adds a public reply or an internal note, then sets the chosen status.
+pub async fn reply(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Form(f): Form<ReplyForm>) -> PageResult {
+    let p = ctx.principal()?;
+    s.desk.add_comment(p, id, CommentInput { body: f.body, internal: f.internal.is_some() }).await?;
+    if !f.status.is_empty() {
+        let cur = s.desk.get_ticket(p, id).await?;
+        if cur.status != f.status {
+            s.desk.update_ticket(p, id, TicketPatchInput { status: Some(f.status), ..TicketPatchInput::default() }).await?;
+        }
+    }
+    Ok(Redirect::to(&format!("/agent/tickets/{id}")).into_response())
+}
+
+/// The properties form.
+#[derive(Deserialize)]
+pub struct PropertiesForm {
+    status: String,
+    priority: String,
+    #[serde(default)]
+    group_id: String,
+    #[serde(default)]
+    assignee_id: String,
+    #[serde(default)]
+    tags: String,
+}
+
+fn optional_id(raw: &str, field: &str) -> Result<Option<Uuid>, Failure> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    Uuid::try_parse(raw.trim()).map(Some).map_err(|_| Failure(CoreError::field(field, "is not an id")))
+}
+
+/// Saves the properties that changed.
+pub async fn properties(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Form(f): Form<PropertiesForm>) -> PageResult {
+    let p = ctx.principal()?;
+    let cur = s.desk.get_ticket(p, id).await?;
+    let group = optional_id(&f.group_id, "group_id")?;
+    let assignee = optional_id(&f.assignee_id, "assignee_id")?;
+    let tags: Vec<String> = f.tags.split([',', ' ']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+    let patch = TicketPatchInput {
+        status: (f.status != cur.status).then_some(f.status),
+        priority: (f.priority != cur.priority).then_some(f.priority),
+        group_id: (group != cur.group_id).then_some(group),
+        assignee_id: (assignee != cur.assignee_id).then_some(assignee),
+        tags: (tags != cur.tag_list()).then_some(tags),
+        ..TicketPatchInput::default()
+    };
+    if !patch.is_empty() {
+        s.desk.update_ticket(p, id, patch).await?;
+    }
+    Ok(Redirect::to(&format!("/agent/tickets/{id}")).into_response())
+}
+
+/// Assigns the ticket to the signed-in agent.
+pub async fn assign_me(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) -> PageResult {
+    let p = ctx.principal()?;
+    s.desk.update_ticket(p, id, TicketPatchInput { assignee_id: Some(Some(p.user.id)), ..TicketPatchInput::default() }).await?;
+    Ok(Redirect::to(&format!("/agent/tickets/{id}")).into_response())
+}
+
+/// Marks the ticket resolved.
+pub async fn resolve(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) -> PageResult {
+    let p = ctx.principal()?;
+    s.desk.update_ticket(p, id, TicketPatchInput { status: Some("resolved".into()), ..TicketPatchInput::default() }).await?;
+    Ok(Redirect::to(&format!("/agent/tickets/{id}")).into_response())
+}
+
+/// The ticket after this one in the view the agent came from.
+pub async fn next(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Query(from): Query<From>) -> PageResult {
+    let p = ctx.principal()?;
+    let view = from.view.unwrap_or_else(|| "open".into());
+    let list = s
+        .desk
+        .list_tickets(p, TicketListInput { view: Some(view.clone()), limit: Some(200), ..TicketListInput::default() })
+        .await?;
+    let ids: Vec<Uuid> = list.items.iter().map(|(t, _)| t.id).collect();
+    let next = match ids.iter().position(|&x| x == id) {
+        Some(i) => ids.get(i + 1).copied(),
+        None => ids.first().copied(),
+    };
+    let target = next.map_or_else(
+        || format!("/agent/tickets?view={}", encode(&view)),
+        |n| format!("/agent/tickets/{n}?view={}", encode(&view)),
+    );
+    Ok(Redirect::to(&target).into_response())
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
+}
+
+/// Summarises the conversation: JSON for the script, else the page with the summary.
+pub async fn ai_summary(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, headers: HeaderMap) -> PageResult {
+    let p = ctx.principal()?;
+    let summary = s.desk.summarize_ticket(p, id).await?;
+    if wants_json(&headers) {
+        return Ok(Json(json!({ "summary": summary.summary, "method": summary.method })).into_response());
+    }
+    let data = load(&s, &ctx, id).await?;
+    Ok(render(&ctx, &data, &Extras { summary: Some(summary), draft: None }, None))
+}
+
+/// Drafts a reply from the conversation and the knowledge base: JSON for the script (which
+/// puts it in the editor), else the page with the draft in the editor.
+pub async fn ai_draft(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, headers: HeaderMap) -> PageResult {
+    let p = ctx.principal()?;
+    let draft = s.desk.draft_reply(p, id).await?;
+    if wants_json(&headers) {
+        let sources: Vec<_> = draft
+            .sources
+            .iter()
+            .map(|src| {
+                let href =
+                    if src.kind == "ticket" { format!("/agent/tickets/{}", src.id) } else { format!("/portal/kb/{}", src.id) };
+                json!({ "title": src.title, "href": href })
+            })
+            .collect();
+        return Ok(Json(json!({ "draft": draft.draft, "sources": sources, "method": draft.method })).into_response());
+    }
+    let data = load(&s, &ctx, id).await?;
+    Ok(render(&ctx, &data, &Extras { summary: None, draft: Some(draft) }, None))
+}
+
+/// Downloads an attachment; always as a download, in a sandbox, so a file cannot run as a page.
+pub async fn attachment(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) -> PageResult {
+    let p = ctx.principal()?;
+    let (record, data) = s.desk.get_attachment(p, id).await?;
+    let mut res = data.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&record.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let ascii: String =
+        record.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+    Ok(res)
+}

@@ -1,0 +1,8 @@
+//! Admin texts.
+
+super::texts!(
+    /// Admin texts.
+    Admin {
+        title: "Admin" | "Admin",
+    }
+);

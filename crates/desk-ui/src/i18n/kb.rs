@@ -1,0 +1,8 @@
+//! Kb texts.
+
+super::texts!(
+    /// Kb texts.
+    Kb {
+        title: "Kb" | "Kb",
+    }
+);

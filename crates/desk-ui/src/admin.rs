@@ -1,19 +1,219 @@
-//! Admin settings (being written).
-use axum::response::IntoResponse;
-macro_rules! stub { ($($n:ident),*) => { $(pub async fn $n() -> axum::response::Response { axum::http::StatusCode::NOT_IMPLEMENTED.into_response() })* } }
-stub!(
-    home,
-    users,
-    create_user,
-    roles,
-    update_role,
-    groups,
-    create_group,
-    add_member,
-    companies,
-    create_company,
-    categories,
-    create_category,
-    ai,
-    save_ai
-);
+//! Admin settings: users, roles and their permissions, agent groups, customer companies,
+//! knowledge-base categories and the AI endpoint. Every section shows the same sub-navigation,
+//! listing only the sections the reader's role may manage; every form redirects back to its
+//! section after saving.
+
+mod ai;
+mod directory;
+mod groups;
+mod roles;
+mod users;
+
+pub use ai::{ai, save_ai};
+pub use directory::{categories, companies, create_category, create_company};
+pub use groups::{add_member, create_group, groups};
+pub use roles::{roles, update_role};
+pub use users::{create_user, users};
+
+use axum::response::{IntoResponse, Redirect, Response};
+use desk_core::{CoreError, CoreResult, Desk};
+use desk_domain::permissions::{self as perm, Permission};
+use desk_store::{CompanyRecord, Page, Principal, UserRecord};
+use maud::{Markup, html};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::i18n::{Admin, fill};
+use crate::layout::{Area, page};
+use crate::session::{Ctx, Failure, PageResult};
+
+/// Rows per page of the long lists (users, companies).
+const PAGE_SIZE: i64 = 50;
+/// Rows fetched per call when a whole list is needed (selects, names).
+const BATCH: i64 = 500;
+/// At most this many batches are read for a select, so a huge tenant cannot stall a page.
+const MAX_BATCHES: i64 = 20;
+
+/// The permissions of the admin sections: any one of them opens `/admin`.
+pub const SECTION_PERMISSIONS: &[Permission] =
+    &[perm::USERS_MANAGE, perm::ROLES_MANAGE, perm::GROUPS_MANAGE, perm::COMPANIES_MANAGE, perm::KB_MANAGE, perm::AI_CONFIGURE];
+
+/// Whether the principal may manage any admin section (and so sees the Admin link).
+pub fn any_section(p: &Principal) -> bool {
+    SECTION_PERMISSIONS.iter().any(|x| p.can(x))
+}
+
+/// One part of the admin area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Users,
+    Roles,
+    Groups,
+    Companies,
+    Categories,
+    Ai,
+}
+
+impl Section {
+    /// In the order of the sub-navigation.
+    const ALL: [Section; 6] =
+        [Section::Users, Section::Roles, Section::Groups, Section::Companies, Section::Categories, Section::Ai];
+
+    fn path(self) -> &'static str {
+        match self {
+            Section::Users => "/admin/users",
+            Section::Roles => "/admin/roles",
+            Section::Groups => "/admin/groups",
+            Section::Companies => "/admin/companies",
+            Section::Categories => "/admin/categories",
+            Section::Ai => "/admin/ai",
+        }
+    }
+
+    /// The permission its pages need (as in the page table).
+    fn permission(self) -> Permission {
+        match self {
+            Section::Users => perm::USERS_MANAGE,
+            Section::Roles => perm::ROLES_MANAGE,
+            Section::Groups => perm::GROUPS_MANAGE,
+            Section::Companies => perm::COMPANIES_MANAGE,
+            Section::Categories => perm::KB_MANAGE,
+            Section::Ai => perm::AI_CONFIGURE,
+        }
+    }
+
+    fn label(self, t: &Admin) -> &'static str {
+        match self {
+            Section::Users => t.users,
+            Section::Roles => t.roles,
+            Section::Groups => t.groups,
+            Section::Companies => t.companies,
+            Section::Categories => t.categories,
+            Section::Ai => t.ai,
+        }
+    }
+}
+
+/// `/admin`: the first section the reader may manage.
+pub async fn home(ctx: Ctx) -> PageResult {
+    ctx.principal()?;
+    let first =
+        Section::ALL.into_iter().find(|s| ctx.can(s.permission())).ok_or_else(|| Failure(CoreError::Forbidden(String::new())))?;
+    Ok(Redirect::to(first.path()).into_response())
+}
+
+/// A section's page: the sub-navigation beside the section's heading and content.
+fn frame(ctx: &Ctx, section: Section, content: &Markup) -> Response {
+    let t = ctx.t.admin;
+    let heading = section.label(t);
+    let body = html! {
+        div.admin {
+            nav.subnav aria-label=(t.sections) {
+                ul {
+                    @for s in Section::ALL {
+                        @if ctx.can(s.permission()) {
+                            li { a href=(s.path()) aria-current=[(s == section).then_some("page")] { (s.label(t)) } }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="admin-title" {
+                h1 #admin-title { (heading) }
+                (content)
+            }
+        }
+    };
+    page(ctx, Area::Admin, &fill(t.page_title, &[("section", &heading)]), &body)
+}
+
+/// The 303 back to a section after a successful form.
+fn back_to(target: &str) -> Response {
+    Redirect::to(target).into_response()
+}
+
+/// `?offset=` of the paged lists.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    offset: Option<i64>,
+}
+
+impl PageQuery {
+    fn offset(&self) -> i64 {
+        self.offset.unwrap_or(0).max(0)
+    }
+
+    /// One more row than shown, to know whether a next page exists.
+    fn page(&self) -> Page {
+        Page { limit: PAGE_SIZE + 1, offset: self.offset() }
+    }
+}
+
+/// Previous / next links of a paged list; `more` when the fetch returned an extra row.
+fn pager(ctx: &Ctx, base: &str, offset: i64, more: bool) -> Markup {
+    let t = ctx.t;
+    html! {
+        @if offset > 0 || more {
+            nav aria-label=(t.admin.pages) {
+                ul {
+                    @if offset > 0 { li { a href={ (base) "?offset=" ((offset - PAGE_SIZE).max(0)) } rel="prev" { (t.c.previous) } } }
+                    @if more { li { a href={ (base) "?offset=" (offset + PAGE_SIZE) } rel="next" { (t.c.next) } } }
+                }
+            }
+        }
+    }
+}
+
+/// A form's optional id field: empty means none.
+fn optional_id(raw: &str, field: &str) -> Result<Option<Uuid>, Failure> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    Uuid::try_parse(raw).map(Some).map_err(|_| Failure(CoreError::field(field, "is not an id")))
+}
+
+/// A form's required id field.
+fn required_id(raw: &str, field: &str) -> Result<Uuid, Failure> {
+    optional_id(raw, field)?.ok_or_else(|| Failure(CoreError::field(field, "must not be empty")))
+}
+
+/// Every user of the tenant (up to a bound), for selects and names; none without `users:read`.
+async fn all_users(desk: &Desk, p: &Principal) -> CoreResult<Vec<UserRecord>> {
+    let mut out = Vec::new();
+    if !p.can(perm::USERS_READ) {
+        return Ok(out);
+    }
+    for n in 0..MAX_BATCHES {
+        let batch = desk.list_users(p, Page { limit: BATCH, offset: n * BATCH }).await?;
+        let last = i64::try_from(batch.len()).unwrap_or(BATCH) < BATCH;
+        out.extend(batch);
+        if last {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Every company of the tenant (up to a bound), for selects and names; none without
+/// `companies:read`.
+async fn all_companies(desk: &Desk, p: &Principal) -> CoreResult<Vec<CompanyRecord>> {
+    let mut out = Vec::new();
+    if !p.can(perm::COMPANIES_READ) {
+        return Ok(out);
+    }
+    for n in 0..MAX_BATCHES {
+        let batch = desk.list_companies(p, Page { limit: BATCH, offset: n * BATCH }).await?;
+        let last = i64::try_from(batch.len()).unwrap_or(BATCH) < BATCH;
+        out.extend(batch);
+        if last {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Trims a form field; empty means none.
+fn nonempty(raw: &str) -> Option<String> {
+    let v = raw.trim();
+    (!v.is_empty()).then(|| v.to_owned())
+}

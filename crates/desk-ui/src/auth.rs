@@ -45,7 +45,7 @@ pub async fn login_form(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
     login_page(&ctx, q.tenant.as_deref().unwrap_or_default(), "", q.next.as_deref().unwrap_or_default(), None)
 }
 
-fn login_page(ctx: &Ctx, tenant: &str, email: &str, next: &str, error: Option<(StatusCode, String)>) -> Response {
+fn login_page(ctx: &Ctx, tenant: &str, email: &str, next: &str, error: Option<&(StatusCode, String)>) -> Response {
     let t = ctx.t;
     let body = html! {
         section.narrow.card {
@@ -66,7 +66,7 @@ fn login_page(ctx: &Ctx, tenant: &str, email: &str, next: &str, error: Option<(S
         }
     };
     match error {
-        Some((status, _)) => page_with(ctx, status, t.c.sign_in, &body),
+        Some((status, _)) => page_with(ctx, *status, t.c.sign_in, &body),
         None => page(ctx, Area::Account, t.c.sign_in, &body),
     }
 }
@@ -100,10 +100,10 @@ pub async fn login(State(s): State<UiState>, ctx: Ctx, Form(f): Form<LoginForm>)
             &f.tenant,
             &f.email,
             &f.next,
-            Some((StatusCode::TOO_MANY_REQUESTS, fill(t.c.rate_limited, &[("s", &seconds)]))),
+            Some(&(StatusCode::TOO_MANY_REQUESTS, fill(t.c.rate_limited, &[("s", &seconds)]))),
         ),
         Err(CoreError::Unauthorized | CoreError::Validation(_)) => {
-            login_page(&ctx, &f.tenant, &f.email, &f.next, Some((StatusCode::UNAUTHORIZED, t.c.bad_login.to_owned())))
+            login_page(&ctx, &f.tenant, &f.email, &f.next, Some(&(StatusCode::UNAUTHORIZED, t.c.bad_login.to_owned())))
         }
         Err(e) => crate::session::Failure(e).into_response(),
     }

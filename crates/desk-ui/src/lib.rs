@@ -89,7 +89,7 @@ pub fn pages() -> Vec<PageDef> {
         page(M::GET, "/kb/{tenant}/{slug}", Public, get(help_center::article)),
         page(M::POST, "/kb/{tenant}/{slug}/vote", Public, post(help_center::vote)),
         // Admin.
-        page(M::GET, "/admin", need(perm::USERS_READ), get(admin::home)),
+        page(M::GET, "/admin", Access::AnyOf(admin::SECTION_PERMISSIONS), get(admin::home)),
         page(M::GET, "/admin/users", need(perm::USERS_MANAGE), get(admin::users)),
         page(M::POST, "/admin/users", need(perm::USERS_MANAGE), post(admin::create_user)),
         page(M::GET, "/admin/roles", need(perm::ROLES_MANAGE), get(admin::roles)),

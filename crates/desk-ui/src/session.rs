@@ -39,6 +39,19 @@ pub enum Access {
     Public,
     /// Signed-in users whose role has this permission.
     Perm(Permission),
+    /// Signed-in users whose role has any of these permissions.
+    AnyOf(&'static [Permission]),
+}
+
+impl Access {
+    /// Whether a signed-in principal passes.
+    pub fn allows(self, p: &Principal) -> bool {
+        match self {
+            Access::Public => true,
+            Access::Perm(permission) => p.can(permission),
+            Access::AnyOf(permissions) => permissions.iter().any(|x| p.can(x)),
+        }
+    }
 }
 
 /// What every page knows about its request, put in place by [`guard`].
@@ -203,14 +216,11 @@ pub async fn guard(State((state, access)): State<(UiState, Access)>, req: Reques
     if session.is_some() && user.is_none() {
         set_cookies.push(set_cookie(SESSION_COOKIE, "", 0, secure));
     }
-    let browser = match cookie(headers, BROWSER_COOKIE).filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())) {
-        Some(b) => b.to_owned(),
-        None => {
-            let b = new_browser_id();
-            set_cookies.push(set_cookie(BROWSER_COOKIE, &b, 400 * 24 * 3600, secure));
-            b
-        }
-    };
+    let existing = cookie(headers, BROWSER_COOKIE).filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+    let browser = existing.map_or_else(new_browser_id, str::to_owned);
+    if existing.is_none() {
+        set_cookies.push(set_cookie(BROWSER_COOKIE, &browser, 400 * 24 * 3600, secure));
+    }
     let csrf = csrf_token(if user.is_some() { session.as_deref().unwrap_or_default() } else { &browser });
     let here = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
     let ctx = Ctx {
@@ -225,13 +235,13 @@ pub async fn guard(State((state, access)): State<(UiState, Access)>, req: Reques
     };
     let safe = parts.method == Method::GET || parts.method == Method::HEAD;
     let mut res = 'res: {
-        if let Access::Perm(permission) = access {
+        if access != Access::Public {
             let Some(user) = &ctx.user else {
                 let next = if safe { ctx.here.clone() } else { String::new() };
                 let target = if next.is_empty() { "/login".to_owned() } else { format!("/login?next={}", encode(&next)) };
                 break 'res Redirect::to(&target).into_response();
             };
-            if !user.can(permission) {
+            if !access.allows(user) {
                 break 'res Failure(CoreError::Forbidden(String::new())).into_response();
             }
         }
@@ -249,6 +259,12 @@ pub async fn guard(State((state, access)): State<(UiState, Access)>, req: Reques
         parts.extensions.insert(ctx.clone());
         next.run(Request::from_parts(parts, body)).await
     };
+    // axum's own rejections (a form that does not parse) are plain text: give them our page.
+    let plain = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if res.status().is_client_error() && plain && res.extensions().get::<ErrorPage>().is_none() {
+        let status = res.status();
+        res.extensions_mut().insert(ErrorPage { status, detail: vec![] });
+    }
     if let Some(page) = res.extensions().get::<ErrorPage>().cloned() {
         res = layout::error_page(&ctx, &page);
     }

@@ -2,6 +2,9 @@
 //! uniquely named database, dropped afterwards), and a seeded tenant to probe it with.
 #![allow(dead_code, clippy::missing_panics_doc, clippy::must_use_candidate)]
 
+pub mod ui;
+pub mod webdriver;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 

@@ -154,7 +154,7 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
                                 div #draft-sources.sources { p { (a.draft_sources) } ul { @for src in &draft.sources { li { (source_link(src)) } } } }
                             }
                         }
-                        div #draft-sources-js.sources hidden {}
+                        div #draft-sources-js.sources hidden data-label=(a.draft_sources) {}
                         textarea #reply-body name="body" rows="8" required { (draft_text) }
                         div.editor-row {
                             label.check { input #internal type="checkbox" name="internal" value="on"; " " (a.internal_note) }
@@ -169,6 +169,7 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
                             button.primary #send type="submit" { (a.send) }
                         }
                     }
+                    p #shortcuts.hint hidden { (a.shortcuts_hint) }
                     details.history {
                         summary { h2 { (a.history) } }
                         ol { @for e in &d.history { li { (time(e.at)) " · " (e.actor_id.map_or(t.c.someone, name)) " · " (event_text(ctx, e)) } } }
@@ -368,6 +369,7 @@ pub async fn resolve(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) -
 /// The ticket after this one in the view the agent came from.
 pub async fn next(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Query(from): Query<From>) -> PageResult {
     let p = ctx.principal()?;
+    s.desk.get_ticket(p, id).await?;
     let view = from.view.unwrap_or_else(|| "open".into());
     let list = s
         .desk

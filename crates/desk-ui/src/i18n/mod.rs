@@ -68,7 +68,7 @@ impl Lang {
 
     /// The first language of an `Accept-Language` header that we speak; English otherwise.
     pub fn from_accept(header: &str) -> Lang {
-        header.split(',').filter_map(|part| Lang::parse(part.split(';').next().unwrap_or_default())).next().unwrap_or(Lang::En)
+        header.split(',').find_map(|part| Lang::parse(part.split(';').next().unwrap_or_default())).unwrap_or(Lang::En)
     }
 
     /// The texts of this language.

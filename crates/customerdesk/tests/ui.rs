@@ -1,0 +1,324 @@
+//! The web UI over HTTP (no browser): generated over the page table, every page is probed
+//! with every role (403 exactly when the role lacks the page's permission), signed out
+//! (sent to sign-in), from another tenant (never the other tenant's rows), and every form
+//! without or with a wrong CSRF token (refused). Hostile stored text must come back inert.
+
+mod common;
+
+use common::ui::Page;
+use common::{Backend, PASSWORD, Seeded, TestServer, seed};
+use desk_ui::session::Access;
+use serde_json::json;
+
+const ROLES: &[&str] = &["admin", "supervisor", "agent", "company_admin", "customer"];
+
+/// A concrete path for a page template, naming records of `owner`.
+fn path_for(template: &str, owner: &Seeded) -> String {
+    let id = if template.starts_with("/agent/tickets/") || template.starts_with("/portal/tickets/") {
+        owner.customer_ticket.clone()
+    } else if template.starts_with("/portal/kb/") {
+        owner.ids["article"].clone()
+    } else if template.starts_with("/attachments/") {
+        owner.ids["attachment"].clone()
+    } else if template.starts_with("/admin/roles/") {
+        owner.ids["role"].clone()
+    } else if template.starts_with("/admin/groups/") {
+        owner.ids["group"].clone()
+    } else {
+        String::new()
+    };
+    template.replace("{id}", &id).replace("{tenant}", &owner.slug).replace("{slug}", &owner.article_slug)
+}
+
+fn role_permissions(role: &str, roles: &serde_json::Value) -> Vec<String> {
+    let name = if role == "other_customer" { "customer" } else { role };
+    roles["items"].as_array().expect("roles").iter().find(|r| r["name"] == name).expect("role")["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .map(|p| p.as_str().expect("permission").to_owned())
+        .collect()
+}
+
+fn allowed(access: Access, permissions: &[String]) -> bool {
+    match access {
+        Access::Public => true,
+        Access::Perm(p) => permissions.iter().any(|x| x == p),
+        Access::AnyOf(ps) => ps.iter().any(|p| permissions.iter().any(|x| x == p)),
+    }
+}
+
+async fn every_page_checks_its_permission_for_every_role(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uia").await;
+    let (_, roles) = s.get("/api/v1/roles", &a.admin_token).await;
+    let customer_permissions = role_permissions("customer", &roles);
+    for role in ROLES {
+        let permissions = role_permissions(role, &roles);
+        let mut page = Page::sign_in(&s, &a.slug, &a.emails[role]).await;
+        for def in desk_ui::pages() {
+            if def.path == "/logout" || def.path == "/account/password" {
+                continue; // would end the session being probed; covered below
+            }
+            let path = path_for(def.path, &a);
+            let got = if def.method == axum::http::Method::GET {
+                page.get(&path).await
+            } else if def.path == "/admin/roles/{id}" {
+                // The customer role's own permissions: saving them changes nothing.
+                let fields: Vec<(&str, &str)> = customer_permissions.iter().map(|p| ("permission", p.as_str())).collect();
+                page.post("/account", &path, &fields).await
+            } else {
+                // An empty form: past the guard it fails validation, it never changes anything.
+                page.post("/account", &path, &[]).await
+            };
+            let may = allowed(def.access, &permissions);
+            if may {
+                assert!(got.status != 403 && got.status < 500, "{role} {} {path}: {} {}", def.method, got.status, got.body);
+            } else {
+                assert_eq!(got.status, 403, "{role} must not reach {} {path}", def.method);
+                assert!(got.body.contains("<main"), "the refusal is a page");
+            }
+        }
+    }
+}
+
+async fn signed_out_visitors_are_sent_to_sign_in(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uib").await;
+    for def in desk_ui::pages() {
+        let path = path_for(def.path, &a);
+        let mut page = Page::new(&s);
+        if def.access == Access::Public {
+            continue;
+        }
+        let got = if def.method == axum::http::Method::GET { page.get(&path).await } else { page.post_raw(&path, &[]).await };
+        assert_eq!(got.status, 303, "{} {path} signed out: {}", def.method, got.body);
+        let location = got.location.expect("location");
+        assert!(location.starts_with("/login"), "{path} → {location}");
+        assert!(!got.body.contains(&a.customer_ticket), "nothing of the tenant leaks");
+    }
+}
+
+async fn another_tenants_records_are_not_found(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uic").await;
+    let b = seed(&s, "uid").await;
+    for role in ROLES {
+        let mut page = Page::sign_in(&s, &a.slug, &a.emails[role]).await;
+        for def in desk_ui::pages().iter().filter(|d| d.method == axum::http::Method::GET && d.path.contains("{id}")) {
+            let path = path_for(def.path, &b);
+            let got = page.get(&path).await;
+            assert!(got.status == 404 || got.status == 403, "{role} of {} opening {path} of {}: {}", a.slug, b.slug, got.status);
+            // The page may echo the address asked for (the language switch returns to it), nothing else.
+            let body = got.body.replace(&path, "");
+            for id in b.all_ids() {
+                assert!(!body.contains(&id), "{role} saw {id} of another tenant on {path}");
+            }
+        }
+        // Forms aimed at the other tenant's records change nothing there.
+        let ticket = &b.customer_ticket;
+        let got = page.post("/account", &format!("/agent/tickets/{ticket}/reply"), &[("body", "cross-tenant")]).await;
+        assert!(got.status == 404 || got.status == 403, "{role} reply across tenants: {}", got.status);
+    }
+    let (_, comments) = s.get(&format!("/api/v1/tickets/{}/comments", b.customer_ticket), &b.admin_token).await;
+    assert!(!comments.to_string().contains("cross-tenant"));
+}
+
+async fn forms_without_the_csrf_token_are_refused(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uie").await;
+    let mut admin = Page::sign_in(&s, &a.slug, &a.emails["admin"]).await;
+    for def in desk_ui::pages().iter().filter(|d| d.method == axum::http::Method::POST) {
+        let path = path_for(def.path, &a);
+        for token in [None, Some("0123456789abcdef0123456789abcdef")] {
+            let mut form = vec![("body", "x"), ("status", "resolved"), ("tenant", a.slug.as_str()), ("helpful", "true")];
+            if let Some(t) = token {
+                form.push(("_csrf", t));
+            }
+            let got = admin.post_raw(&path, &form).await;
+            assert_eq!(got.status, 403, "{path} with token {token:?}: {}", got.body);
+            assert!(got.body.contains("This form has expired"), "{path}: says why");
+        }
+    }
+    // A token from another session does not work either.
+    let mut other = Page::sign_in(&s, &a.slug, &a.emails["agent"]).await;
+    let foreign = other.csrf("/account").await;
+    let ticket = &a.customer_ticket;
+    let got = admin.post_raw(&format!("/agent/tickets/{ticket}/reply"), &[("body", "forged"), ("_csrf", &foreign)]).await;
+    assert_eq!(got.status, 403);
+    // The right token passes, and a cross-site Origin is refused even with it.
+    let got = admin.post("/account", &format!("/agent/tickets/{ticket}/reply"), &[("body", "a real reply")]).await;
+    assert_eq!(got.status, 303, "{}", got.body);
+    let token = admin.csrf("/account").await;
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{}/agent/tickets/{ticket}/reply", s.base))
+        .header("cookie", admin.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+        .header("origin", "https://evil.example")
+        .form(&[("body", "forged"), ("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 403);
+    let (_, comments) = s.get(&format!("/api/v1/tickets/{ticket}/comments"), &a.admin_token).await;
+    let text = comments.to_string();
+    assert!(text.contains("a real reply") && !text.contains("forged"), "only the genuine form was applied");
+    // Signed out, the sign-in form needs the browser cookie's token.
+    let mut anon = Page::new(&s);
+    let got = anon.post_raw("/login", &[("tenant", &a.slug), ("email", &a.emails["admin"]), ("password", PASSWORD)]).await;
+    assert_eq!(got.status, 403);
+}
+
+const HOSTILE: &str = "<script>alert('x')</script><img src=x onerror=alert(1)><a href=\"javascript:alert(2)\">j</a>";
+
+fn assert_inert(body: &str, what: &str) {
+    assert!(!body.contains("<script>alert"), "{what}: a stored script runs");
+    assert!(!body.contains("<img src=x onerror"), "{what}: a stored event handler runs");
+    assert!(!body.contains("href=\"javascript:"), "{what}: a stored javascript: link");
+    assert!(
+        !body.contains("<script>") || body.matches("<script").count() == body.matches("<script src=\"/static/app.js\"").count()
+    );
+}
+
+async fn stored_hostile_text_renders_inert(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uif").await;
+    let customer = a.token(&s, "customer").await;
+    let (status, ticket) =
+        s.post("/api/v1/tickets", &customer, json!({"subject": format!("Help {HOSTILE}"), "description": HOSTILE})).await;
+    assert_eq!(status, 201, "{ticket}");
+    let id = ticket["id"].as_str().expect("id").to_owned();
+    let (status, _) = s.post(&format!("/api/v1/tickets/{id}/comments"), &customer, json!({"body": HOSTILE})).await;
+    assert_eq!(status, 201);
+    let body = format!("Intro\n\n{HOSTILE}\n\n[click](javascript:alert(3))");
+    let (status, article) = s
+        .post(
+            "/api/v1/kb/articles",
+            &a.admin_token,
+            json!({"title": format!("Hostile {HOSTILE}"), "summary": HOSTILE, "body": body, "visibility": "public"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{article}");
+    let aid = article["id"].as_str().expect("id").to_owned();
+    let (status, article) =
+        s.patch(&format!("/api/v1/kb/articles/{aid}"), &a.admin_token, json!({"status": "published", "notes": "x"})).await;
+    assert_eq!(status, 200, "{article}");
+    let slug = article["slug"].as_str().expect("slug").to_owned();
+    let mut agent = Page::sign_in(&s, &a.slug, &a.emails["agent"]).await;
+    let mut cust = Page::sign_in(&s, &a.slug, &a.emails["customer"]).await;
+    let mut anon = Page::new(&s);
+    let pages = [
+        (0, "/agent/tickets?view=all".to_owned()),
+        (0, format!("/agent/tickets/{id}")),
+        (0, "/agent/tickets?view=all&q=help".to_owned()),
+        (1, "/portal".to_owned()),
+        (1, format!("/portal/tickets/{id}")),
+        (1, "/portal/kb".to_owned()),
+        (1, format!("/portal/kb/{aid}")),
+        (1, "/portal/kb?q=hostile".to_owned()),
+        (2, format!("/kb/{}", a.slug)),
+        (2, format!("/kb/{}/{slug}", a.slug)),
+        (2, format!("/kb/{}?q=hostile", a.slug)),
+    ];
+    for (who, path) in pages {
+        let page = match who {
+            0 => &mut agent,
+            1 => &mut cust,
+            _ => &mut anon,
+        };
+        let got = page.get(&path).await;
+        assert_eq!(got.status, 200, "{path}");
+        assert_inert(&got.body, &path);
+        let csp = got.headers.get("content-security-policy").expect("CSP").to_str().expect("csp");
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+    }
+    let got = agent.get(&format!("/agent/tickets/{id}")).await;
+    assert!(got.body.contains("&lt;script&gt;alert"), "the subject is shown, escaped");
+}
+
+async fn sign_in_is_rate_limited_and_sessions_are_safe_cookies(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uig").await;
+    let mut page = Page::new(&s);
+    for _ in 0..10 {
+        let got = page
+            .post("/login", "/login", &[("tenant", &a.slug), ("email", &a.emails["agent"]), ("password", "wrong-password")])
+            .await;
+        assert_eq!(got.status, 401);
+        assert!(got.body.contains("is not right"));
+    }
+    let got = page.post("/login", "/login", &[("tenant", &a.slug), ("email", &a.emails["agent"]), ("password", PASSWORD)]).await;
+    assert_eq!(got.status, 429, "locked even with the right password");
+    assert!(got.body.contains("Too many failed attempts"));
+    // The API shares the limit.
+    let (status, body) = s
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(&json!({"tenant": a.slug, "email": a.emails["agent"], "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Another account is not locked.
+    let res = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let mut other = Page::new(&s);
+    let token = other.csrf("/login").await;
+    let cookies = other.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let got = res
+        .post(format!("{}/login", s.base))
+        .header("cookie", cookies)
+        .header("x-forwarded-proto", "https")
+        .form(&[("tenant", a.slug.as_str()), ("email", &a.emails["customer"]), ("password", PASSWORD), ("_csrf", &token)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(got.status().as_u16(), 303);
+    let cookie = got
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().expect("cookie").to_owned())
+        .find(|c| c.starts_with("cd_session="))
+        .expect("session cookie");
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(flag), "{cookie} lacks {flag}");
+    }
+    // Signing out ends the session for good.
+    let mut c = Page::sign_in(&s, &a.slug, &a.emails["customer"]).await;
+    let session = c.cookies["cd_session"].clone();
+    assert_eq!(c.post("/account", "/logout", &[]).await.status, 303);
+    let (status, _) = s.get("/api/v1/me", &session).await;
+    assert_eq!(status, 401, "the session token is revoked");
+    assert_eq!(c.get("/portal").await.status, 303);
+}
+
+async fn the_second_language_translates_the_pages(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uih").await;
+    let mut page = Page::sign_in(&s, &a.slug, &a.emails["agent"]).await;
+    let got = page.get("/agent/tickets?view=all").await;
+    assert!(got.body.contains("All tickets") && got.body.contains("lang=\"en\""));
+    let got = page.get("/language?lang=de&back=/agent/tickets?view=all").await;
+    assert_eq!(got.status, 303);
+    assert_eq!(got.location.as_deref(), Some("/agent/tickets?view=all"));
+    let got = page.get("/agent/tickets?view=all").await;
+    assert!(got.body.contains("lang=\"de\"") && got.body.contains("Alle Tickets") && got.body.contains("Abmelden"), "German");
+    assert!(!got.body.contains("All tickets"));
+    // An open redirect through the switch is refused.
+    let got = page.get("/language?lang=en&back=//evil.example/").await;
+    assert_eq!(got.location.as_deref(), Some("/"));
+}
+
+on_both_backends!(
+    every_page_checks_its_permission_for_every_role,
+    signed_out_visitors_are_sent_to_sign_in,
+    another_tenants_records_are_not_found,
+    forms_without_the_csrf_token_are_refused,
+    stored_hostile_text_renders_inert,
+    sign_in_is_rate_limited_and_sessions_are_safe_cookies,
+    the_second_language_translates_the_pages,
+);

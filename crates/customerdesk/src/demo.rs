@@ -17,7 +17,9 @@ pub async fn seed(desk: &Desk) -> Result<()> {
         create(desk).await?;
     }
     println!(
-        "\nDemo tenant '{SLUG}' is ready. Sign in with POST /api/v1/auth/login {{\"tenant\":\"{SLUG}\",\"email\":…,\"password\":\"{PASSWORD}\"}}:\n  \
+        "\nDemo tenant '{SLUG}' is ready. Every user's password is {PASSWORD}. Sign in on the web at /login?tenant={SLUG} \
+         (agents land in the workspace, customers in the portal; the public help center is /kb/{SLUG}), \
+         or with POST /api/v1/auth/login {{\"tenant\":\"{SLUG}\",\"email\":…,\"password\":\"{PASSWORD}\"}}:\n  \
          admin       admin@demo.example\n  supervisor  sam.supervisor@demo.example\n  agent       alex.agent@demo.example\n  \
          agent       bo.agent@demo.example\n  customer    carla@acme.example (company admin of Acme Corp)\n  customer    dan@acme.example\n  \
          customer    erin@globex.example\n"

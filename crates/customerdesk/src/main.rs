@@ -279,7 +279,7 @@ async fn main() -> Result<()> {
             let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, backend = ?desk.store().backend(), "serving");
-            println!("CustomerDesk listening on http://{addr}");
+            println!("CustomerDesk listening on http://{addr} (sign in at http://{addr}/login)");
             desk_web::serve(listener, desk, shutdown_signal()).await?;
         }
         Command::Migrate => {

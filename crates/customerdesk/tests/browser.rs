@@ -13,7 +13,8 @@ use common::{Backend, PASSWORD, TestServer, seed};
 use serde_json::json;
 use uuid::Uuid;
 
-const PAGE: Duration = Duration::from_secs(15);
+/// How long a page, a navigation or a script's update may take (generous: CI shares 2 cores with other tests).
+const PAGE: Duration = Duration::from_secs(30);
 
 /// The path and query of the browser's address, relative to the server.
 async fn here(b: &Browser, base: &str) -> String {
@@ -157,7 +158,7 @@ async fn customer_asks_agent_answers_with_ai_draft_customer_rates() {
     let draft_button = b.wait_for("#draft-form button", PAGE).await;
     b.click(&draft_button).await;
     let draft = b
-        .wait_until("the AI draft in `textarea#reply-body`", Duration::from_secs(60), async || {
+        .wait_until("the AI draft in `textarea#reply-body`", Duration::from_mins(1), async || {
             let v = b.try_property("textarea#reply-body", "value").await?;
             v.as_str().filter(|v| !v.trim().is_empty()).map(str::to_owned)
         })
@@ -215,4 +216,13 @@ async fn customer_asks_agent_answers_with_ai_draft_customer_rates() {
     assert_eq!(t["status"], "resolved", "{t}");
     assert_eq!(t["satisfaction"]["score"], 5, "{t} (the page said {rated:?})");
     assert_eq!(t["satisfaction"]["comment"], "Quick and clear, thank you.", "{t}");
+}
+
+#[test]
+fn base64_decodes_screenshots() {
+    use common::webdriver::base64_decode;
+    assert_eq!(base64_decode("iVBORw0KGgo=").as_deref(), Some(&b"\x89PNG\r\n\x1a\n"[..]));
+    assert_eq!(base64_decode("TWFu\nTWE=").as_deref(), Some(&b"ManMa"[..]));
+    assert_eq!(base64_decode("TQ==").as_deref(), Some(&b"M"[..]));
+    assert_eq!(base64_decode("a*b"), None);
 }

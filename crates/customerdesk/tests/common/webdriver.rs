@@ -14,6 +14,13 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const POLL: Duration = Duration::from_millis(100);
 
+/// An element of the page: its W3C reference, and the selector it was found by (for messages).
+#[derive(Debug, Clone)]
+pub struct Element {
+    pub id: String,
+    pub css: String,
+}
+
 /// A chromedriver process and one browser session in it; both end on drop.
 pub struct Browser {
     http: reqwest::Client,
@@ -49,7 +56,7 @@ impl Browser {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("starting {CHROMEDRIVER}: {e}"));
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().expect("http client");
+        let http = reqwest::Client::builder().timeout(Duration::from_mins(2)).build().expect("http client");
         let mut b = Self { http, base: format!("http://127.0.0.1:{port}"), session: String::new(), driver, dir };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -77,16 +84,17 @@ impl Browser {
         }
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}});
         let created = b.request(reqwest::Method::POST, format!("{}/session", b.base), Some(caps)).await;
-        match created {
-            Ok(v) => b.session = v["sessionId"].as_str().unwrap_or_else(|| panic!("new session without an id: {v}")).to_owned(),
+        b.session = match created {
+            Ok(v) => v["sessionId"].as_str().unwrap_or_else(|| panic!("new session without an id: {v}")).to_owned(),
             Err(e) => panic!("creating a Chromium session: {e}\n{}", b.driver_log()),
-        }
+        };
         b
     }
 
     fn driver_log(&self) -> String {
         let log = std::fs::read_to_string(self.dir.0.join("chromedriver.log")).unwrap_or_default();
-        log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
     }
 
     /// One command of this session; `path` is relative to `/session/{id}/`.
@@ -150,25 +158,27 @@ impl Browser {
     }
 
     /// The first element matching a CSS selector, if any.
-    pub async fn try_find(&self, css: &str) -> Option<String> {
+    pub async fn try_find(&self, css: &str) -> Option<Element> {
         let v = self.cmd(reqwest::Method::POST, "element", Some(json!({"using": "css selector", "value": css}))).await.ok()?;
-        v[ELEMENT].as_str().map(str::to_owned)
+        v[ELEMENT].as_str().map(|id| Element { id: id.to_owned(), css: css.to_owned() })
     }
 
     /// The first element matching a CSS selector; panics if there is none.
-    pub async fn find(&self, css: &str) -> String {
+    pub async fn find(&self, css: &str) -> Element {
         let v = self.post("element", json!({"using": "css selector", "value": css}), &format!("finding `{css}`")).await;
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("element reference for `{css}`: {v}")).to_owned()
+        let id = v[ELEMENT].as_str().unwrap_or_else(|| panic!("element reference for `{css}`: {v}"));
+        Element { id: id.to_owned(), css: css.to_owned() }
     }
 
     /// Every element matching a CSS selector.
-    pub async fn find_all(&self, css: &str) -> Vec<String> {
+    pub async fn find_all(&self, css: &str) -> Vec<Element> {
         let v = self.post("elements", json!({"using": "css selector", "value": css}), &format!("finding all `{css}`")).await;
-        v.as_array().into_iter().flatten().filter_map(|e| e[ELEMENT].as_str().map(str::to_owned)).collect()
+        let ids = v.as_array().into_iter().flatten().filter_map(|e| e[ELEMENT].as_str());
+        ids.map(|id| Element { id: id.to_owned(), css: css.to_owned() }).collect()
     }
 
     /// Waits until an element matches a CSS selector.
-    pub async fn wait_for(&self, css: &str, timeout: Duration) -> String {
+    pub async fn wait_for(&self, css: &str, timeout: Duration) -> Element {
         let css = css.to_owned();
         self.wait_until(&format!("an element `{css}`"), timeout, async || self.try_find(&css).await).await
     }
@@ -180,62 +190,61 @@ impl Browser {
             if let Some(v) = probe().await {
                 return v;
             }
-            if Instant::now() >= deadline {
-                panic!(
-                    "timed out after {timeout:?} waiting for {what} (on {})\n{}",
-                    self.current_url().await,
-                    self.page_excerpt().await
-                );
-            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {timeout:?} waiting for {what} (on {})\n{}",
+                self.current_url().await,
+                self.page_excerpt().await
+            );
             tokio::time::sleep(POLL).await;
         }
     }
 
-    pub async fn click(&self, el: &str) {
-        self.post(&format!("element/{el}/click"), json!({}), "clicking").await;
+    pub async fn click(&self, el: &Element) {
+        self.post(&format!("element/{}/click", el.id), json!({}), &format!("clicking `{}`", el.css)).await;
     }
 
     /// Types into an element (appended after its current text).
-    pub async fn send_keys(&self, el: &str, text: &str) {
-        self.post(&format!("element/{el}/value"), json!({"text": text}), &format!("typing {text:?}")).await;
+    pub async fn send_keys(&self, el: &Element, text: &str) {
+        self.post(&format!("element/{}/value", el.id), json!({"text": text}), &format!("typing {text:?} into `{}`", el.css))
+            .await;
     }
 
-    pub async fn clear(&self, el: &str) {
-        self.post(&format!("element/{el}/clear"), json!({}), "clearing").await;
+    pub async fn clear(&self, el: &Element) {
+        self.post(&format!("element/{}/clear", el.id), json!({}), &format!("clearing `{}`", el.css)).await;
     }
 
     /// The rendered text (empty for hidden elements).
-    pub async fn text(&self, el: &str) -> String {
-        self.get(&format!("element/{el}/text"), "reading text").await.as_str().unwrap_or_default().to_owned()
+    pub async fn text(&self, el: &Element) -> String {
+        let v = self.get(&format!("element/{}/text", el.id), &format!("reading the text of `{}`", el.css)).await;
+        v.as_str().unwrap_or_default().to_owned()
     }
 
     /// The text of the first element matching `css`, if there is one now (no panic while the
     /// page changes under it).
     pub async fn try_text(&self, css: &str) -> Option<String> {
         let el = self.try_find(css).await?;
-        self.cmd(reqwest::Method::GET, &format!("element/{el}/text"), None).await.ok()?.as_str().map(str::to_owned)
+        self.cmd(reqwest::Method::GET, &format!("element/{}/text", el.id), None).await.ok()?.as_str().map(str::to_owned)
     }
 
     /// A property of the first element matching `css`, if there is one now.
     pub async fn try_property(&self, css: &str, name: &str) -> Option<Value> {
         let el = self.try_find(css).await?;
-        self.cmd(reqwest::Method::GET, &format!("element/{el}/property/{name}"), None).await.ok()
+        self.cmd(reqwest::Method::GET, &format!("element/{}/property/{name}", el.id), None).await.ok()
     }
 
-    pub async fn attribute(&self, el: &str, name: &str) -> Option<String> {
-        self.get(&format!("element/{el}/attribute/{name}"), &format!("reading attribute {name}"))
-            .await
-            .as_str()
-            .map(str::to_owned)
+    pub async fn attribute(&self, el: &Element, name: &str) -> Option<String> {
+        let v = self.get(&format!("element/{}/attribute/{name}", el.id), &format!("reading {name} of `{}`", el.css)).await;
+        v.as_str().map(str::to_owned)
     }
 
     /// A DOM property, such as `value` of a form field.
-    pub async fn property(&self, el: &str, name: &str) -> Value {
-        self.get(&format!("element/{el}/property/{name}"), &format!("reading property {name}")).await
+    pub async fn property(&self, el: &Element, name: &str) -> Value {
+        self.get(&format!("element/{}/property/{name}", el.id), &format!("reading {name} of `{}`", el.css)).await
     }
 
-    pub async fn displayed(&self, el: &str) -> bool {
-        self.get(&format!("element/{el}/displayed"), "checking visibility").await == true
+    pub async fn displayed(&self, el: &Element) -> bool {
+        self.get(&format!("element/{}/displayed", el.id), &format!("checking whether `{}` is shown", el.css)).await == true
     }
 
     /// Runs a script in the page (`arguments[i]`; pass elements as [`element_arg`]); answers its return value.
@@ -261,8 +270,8 @@ impl Browser {
 }
 
 /// An element as a script argument.
-pub fn element_arg(el: &str) -> Value {
-    json!({ ELEMENT: el })
+pub fn element_arg(el: &Element) -> Value {
+    json!({ ELEMENT: el.id })
 }
 
 impl Drop for Browser {

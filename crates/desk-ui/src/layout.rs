@@ -39,7 +39,8 @@ fn render(ctx: &Ctx, area: Area, title: &str, body: &Markup) -> Html<String> {
                 meta name="viewport" content="width=device-width,initial-scale=1";
                 title { (title) " · " (t.c.product) }
                 link rel="stylesheet" href="/static/app.css";
-                script src="/static/app.js" defer {}
+                // Only signed-in pages have something to enhance; public pages carry no script.
+                @if ctx.user.is_some() { script src="/static/app.js" defer {} }
             }
             body {
                 a.skip href="#main" { (t.c.skip_to_content) }

@@ -217,6 +217,87 @@ async fn customer_asks_agent_answers_with_ai_draft_customer_rates() {
     assert_eq!(t["satisfaction"]["comment"], "Quick and clear, thank you.", "{t}");
 }
 
+/// axe-core (from npm, installed by `scripts/test` into `tests/a11y/node_modules`).
+fn axe_source() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/a11y/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("{}: {e}; run `npm ci --prefix crates/customerdesk/tests/a11y` (scripts/test does)", path.display())
+    })
+}
+
+/// Runs axe-core's WCAG 2.1 A and AA rules on the current page; answers the violations found.
+async fn axe_violations(b: &Browser, source: &str) -> Vec<String> {
+    b.execute(&format!("if (typeof axe === 'undefined') {{ {source} }} return true;"), vec![]).await;
+    let script = "return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
+                  .then(r => r.violations.map(v => v.impact + ' ' + v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))";
+    let found = b.execute(script, vec![]).await;
+    found.as_array().map(|v| v.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_page_passes_the_wcag_aa_checks_at_phone_and_desktop_width() {
+    let s = TestServer::start(Backend::Sqlite).await;
+    let a = seed(&s, "axe").await;
+    let base = s.base.clone();
+    let source = axe_source();
+    let b = Browser::start().await;
+    let (slug, ticket, article) = (a.slug.clone(), a.customer_ticket.clone(), a.ids["article"].clone());
+    let pages: [(Option<&str>, Vec<String>); 4] = [
+        (
+            None,
+            vec![
+                format!("/login?tenant={slug}"),
+                format!("/kb/{slug}"),
+                format!("/kb/{slug}/{}", a.article_slug),
+                format!("/kb/{slug}/ask?q=reset+password"),
+            ],
+        ),
+        (
+            Some("customer"),
+            vec![
+                "/portal".into(),
+                "/portal/tickets/new".into(),
+                format!("/portal/tickets/{ticket}"),
+                "/portal/kb".into(),
+                format!("/portal/kb/{article}"),
+                "/portal/ask?q=reset+password".into(),
+                "/account".into(),
+            ],
+        ),
+        (
+            Some("agent"),
+            vec!["/agent/tickets?view=all".into(), format!("/agent/tickets/{ticket}"), "/portal/kb?q=password".into()],
+        ),
+        (
+            Some("admin"),
+            ["users", "roles", "groups", "companies", "categories", "ai"].iter().map(|p| format!("/admin/{p}")).collect(),
+        ),
+    ];
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (role, paths) in &pages {
+        if let Some(role) = role {
+            sign_in(&b, &base, &slug, &a.emails[role]).await;
+        }
+        for path in paths {
+            b.goto(&format!("{base}{path}")).await;
+            b.wait_for("main", PAGE).await;
+            for width in [375, 1280] {
+                viewport(&b, width).await;
+                for v in axe_violations(&b, &source).await {
+                    failures.push(format!("{path} at {width} px: {v}"));
+                }
+                checked += 1;
+            }
+        }
+        if role.is_some() {
+            sign_out(&b, &base).await;
+        }
+    }
+    assert!(checked >= 40, "every page was checked at both widths ({checked})");
+    assert!(failures.is_empty(), "WCAG 2.1 AA violations found by axe-core:\n{}", failures.join("\n"));
+}
+
 #[test]
 fn base64_decodes_screenshots() {
     use common::webdriver::base64_decode;

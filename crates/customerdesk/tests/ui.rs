@@ -22,6 +22,8 @@ fn path_for(template: &str, owner: &Seeded) -> String {
         owner.ids["attachment"].clone()
     } else if template.starts_with("/admin/roles/") {
         owner.ids["role"].clone()
+    } else if template.starts_with("/admin/users/") {
+        owner.ids["user"].clone()
     } else if template.starts_with("/admin/groups/") {
         owner.ids["group"].clone()
     } else {
@@ -42,7 +44,7 @@ fn role_permissions(role: &str, roles: &serde_json::Value) -> Vec<String> {
 
 fn allowed(access: Access, permissions: &[String]) -> bool {
     match access {
-        Access::Public => true,
+        Access::Public | Access::SignedIn => true,
         Access::Perm(p) => permissions.iter().any(|x| x == p),
         Access::AnyOf(ps) => ps.iter().any(|p| permissions.iter().any(|x| x == p)),
     }
@@ -313,6 +315,82 @@ async fn the_second_language_translates_the_pages(backend: Backend) {
     assert_eq!(got.location.as_deref(), Some("/"));
 }
 
+async fn admins_change_roles_and_deactivate_users(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uij").await;
+    let mut admin = Page::sign_in(&s, &a.slug, &a.emails["admin"]).await;
+    let mut customer = Page::sign_in(&s, &a.slug, &a.emails["customer"]).await;
+    let user = a.ids["user"].clone();
+    let got = admin.post("/admin/users", &format!("/admin/users/{user}"), &[("role", "agent"), ("status", "")]).await;
+    assert_eq!(got.status, 422, "a customer of a company cannot become staff");
+    let got =
+        admin.post("/admin/users", &format!("/admin/users/{user}"), &[("role", "company_admin"), ("status", "inactive")]).await;
+    assert_eq!(got.status, 303, "{}", got.body);
+    let (_, u) = s.get(&format!("/api/v1/users/{user}"), &a.admin_token).await;
+    assert_eq!((u["role"].as_str(), u["active"].as_bool()), (Some("company_admin"), Some(false)), "{u}");
+    assert_eq!(customer.get("/portal").await.status, 303, "a deactivated user's session ends");
+    let (status, _) = s
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(&json!({"tenant": a.slug, "email": a.emails["customer"], "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, 401, "and they cannot sign in");
+    let got = admin.post("/admin/users", &format!("/admin/users/{user}"), &[("role", ""), ("status", "active")]).await;
+    assert_eq!(got.status, 303);
+    Page::sign_in(&s, &a.slug, &a.emails["customer"]).await;
+    // An admin cannot lock themselves out.
+    let (_, me) = s.get("/api/v1/me", &a.admin_token).await;
+    let me = me["user"]["id"].as_str().expect("id").to_owned();
+    let got = admin.post("/admin/users", &format!("/admin/users/{me}"), &[("role", "agent"), ("status", "")]).await;
+    assert_eq!(got.status, 403);
+    let (status, body) = s.patch(&format!("/api/v1/users/{me}"), &a.admin_token, json!({"active": false})).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = s.patch(&format!("/api/v1/users/{user}"), &a.admin_token, json!({"role": "nobody"})).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "role");
+}
+
+async fn help_center_votes_count_once_per_browser_and_are_limited(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uik").await;
+    let page = format!("/kb/{}/{}", a.slug, a.article_slug);
+    let counts = async || {
+        let (_, v) = s.get(&format!("/api/v1/kb/articles/{}", a.ids["article"]), &a.admin_token).await;
+        (v["helpful_count"].as_i64().expect("helpful"), v["not_helpful_count"].as_i64().expect("not helpful"))
+    };
+    let before = counts().await;
+    let mut reader = Page::new(&s);
+    let got = reader.post(&page, &format!("{page}/vote"), &[("helpful", "true")]).await;
+    assert_eq!((got.status, got.location.as_deref()), (303, Some(format!("{page}?voted=1").as_str())));
+    assert_eq!(counts().await, (before.0 + 1, before.1));
+    reader.post(&page, &format!("{page}/vote"), &[("helpful", "false")]).await;
+    assert_eq!(counts().await, (before.0, before.1 + 1), "a changed vote replaces the browser's earlier one");
+    assert!(reader.get(&format!("{page}?voted=1")).await.body.contains("Thanks for your feedback"));
+    // An unknown article or tenant is a page that says so, not a vote.
+    let got = reader.post(&page, &format!("/kb/{}/no-such-article/vote", a.slug), &[("helpful", "true")]).await;
+    assert_eq!(got.status, 404);
+    let got = reader.post(&page, &format!("{page}/vote"), &[("helpful", "maybe")]).await;
+    assert_eq!(got.status, 422, "a malformed form is refused with a page: {}", got.body);
+    assert!(got.body.contains("<main"));
+    // A reader scripting fresh browsers is stopped per address.
+    let mut limited = false;
+    for _ in 0..70 {
+        let mut fresh = Page::new(&s);
+        let got = fresh.post(&page, &format!("{page}/vote"), &[("helpful", "true")]).await;
+        if got.status == 429 {
+            limited = true;
+            break;
+        }
+        assert_eq!(got.status, 303);
+    }
+    assert!(limited, "anonymous votes are rate-limited per client");
+    let (helpful, _) = counts().await;
+    assert!(helpful <= before.0 + 60, "{helpful}");
+}
+
 on_both_backends!(
     every_page_checks_its_permission_for_every_role,
     signed_out_visitors_are_sent_to_sign_in,
@@ -321,4 +399,6 @@ on_both_backends!(
     stored_hostile_text_renders_inert,
     sign_in_is_rate_limited_and_sessions_are_safe_cookies,
     the_second_language_translates_the_pages,
+    admins_change_roles_and_deactivate_users,
+    help_center_votes_count_once_per_browser_and_are_limited,
 );

@@ -121,18 +121,22 @@ impl Desk {
     /// [`Desk::login`] from a client address: after too many failures for the account from
     /// that client, or from the client at all, it answers `RateLimited` without checking.
     pub async fn login_from(&self, tenant: &str, email: &str, password: &str, client: &str) -> CoreResult<Login> {
-        let account = format!("a\0{}\0{}\0{client}", tenant.to_lowercase(), email.trim().to_lowercase());
-        let client_key = format!("c\0{client}");
-        let keys = [(account.as_str(), limiter::ACCOUNT_MAX), (client_key.as_str(), limiter::CLIENT_MAX)];
-        self.login_limiter.check(&keys, now_ms()).map_err(CoreError::RateLimited)?;
+        let who = format!("{}\0{}", tenant.to_lowercase(), email.trim().to_lowercase());
+        let (account, account_total, client_key) = (format!("a\0{who}\0{client}"), format!("t\0{who}"), format!("c\0{client}"));
+        let keys = [
+            (account.as_str(), limiter::ACCOUNT_MAX),
+            (account_total.as_str(), limiter::ACCOUNT_TOTAL_MAX),
+            (client_key.as_str(), limiter::CLIENT_MAX),
+        ];
+        self.login_limiter.attempt(&keys, now_ms()).map_err(CoreError::RateLimited)?;
         let candidate = self.store.find_login(tenant, email.trim()).await?;
         let stored = candidate.as_ref().map_or(DECOY.to_owned(), |c| c.password_hash.clone());
         let password = password.to_owned();
         let ok = blocking(move || verify_password(&password, &stored)).await?;
         let Some(candidate) = candidate.filter(|_| ok) else {
-            self.login_limiter.fail(&keys, now_ms());
             return Err(CoreError::Unauthorized);
         };
+        self.login_limiter.release(&[client_key.as_str(), account_total.as_str()]);
         self.login_limiter.clear(&account);
         let now = now_ms();
         let tenant_id = self.store.tenant_by_slug(tenant).await?.ok_or(CoreError::Unauthorized)?.id;

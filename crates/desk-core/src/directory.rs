@@ -2,7 +2,7 @@
 
 use desk_domain::permissions::{self as perm, is_known};
 use desk_domain::validate::Errors;
-use desk_store::{CompanyRecord, GroupRecord, NewCompany, NewUser, Page, Principal, RoleRecord, UserRecord};
+use desk_store::{CompanyRecord, GroupRecord, NewCompany, NewUser, Page, Principal, RoleRecord, UserChange, UserRecord};
 use uuid::Uuid;
 
 use crate::auth::hash_password_async;
@@ -23,6 +23,14 @@ pub struct NewUserInput {
 pub struct NewCompanyInput {
     pub name: String,
     pub domain: Option<String>,
+}
+
+/// A change to a user: only the fields set change.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatchInput {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub active: Option<bool>,
 }
 
 impl Desk {
@@ -62,6 +70,38 @@ impl Desk {
             company_id: input.company_id,
         };
         Ok(self.store.create_user(&p.ctx, new, now_ms()).await?)
+    }
+
+    /// Changes a user's name, role or active flag. Admins cannot demote or deactivate
+    /// themselves (the tenant would lose its last way back in); a staff role cannot go to a
+    /// user of a customer company.
+    pub async fn update_user(&self, p: &Principal, id: Uuid, input: UserPatchInput) -> CoreResult<UserRecord> {
+        require(p, perm::USERS_MANAGE)?;
+        let current = self.store.get_user(&p.ctx, id).await?;
+        let mut e = Errors::default();
+        if let Some(name) = &input.name {
+            e.text("name", name, 200);
+        }
+        if let Some(role) = &input.role {
+            let roles = self.store.list_roles(&p.ctx).await?;
+            match roles.iter().find(|r| &r.name == role) {
+                None => e.add(
+                    "role",
+                    format!("must be one of: {}", roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")),
+                ),
+                Some(r) if r.staff && current.company_id.is_some() => {
+                    e.add("role", "a user of a customer company cannot have a staff role");
+                }
+                Some(_) => {}
+            }
+        }
+        e.finish()?;
+        let demotes = input.role.as_ref().is_some_and(|r| *r != current.role);
+        if id == p.user.id && (demotes || input.active == Some(false)) {
+            return Err(CoreError::NotAllowed("you cannot change your own role or deactivate yourself".into()));
+        }
+        let change = UserChange { name: input.name.map(|n| n.trim().to_owned()), role: input.role, active: input.active };
+        Ok(self.store.update_user(&p.ctx, id, change, now_ms()).await?)
     }
 
     /// Lists users.

@@ -531,8 +531,19 @@ impl Desk {
     }
 
     /// An anonymous reader's helpful / not helpful vote on a public article; `visitor` is an
-    /// opaque per-browser hash, so a changed vote replaces the earlier one.
-    pub async fn public_vote(&self, tenant: &str, slug: &str, visitor: &str, helpful: bool) -> CoreResult<ArticleRecord> {
+    /// opaque per-browser hash, so a changed vote replaces the earlier one; votes are limited
+    /// per client address.
+    pub async fn public_vote(
+        &self,
+        tenant: &str,
+        slug: &str,
+        visitor: &str,
+        client: &str,
+        helpful: bool,
+    ) -> CoreResult<ArticleRecord> {
+        self.vote_limiter
+            .attempt(&[(&format!("v\0{client}"), crate::limiter::VOTES_MAX)], now_ms())
+            .map_err(CoreError::RateLimited)?;
         let ctx = self.store.public_ctx(tenant).await?.ok_or(CoreError::NotFound)?;
         let a = self.store.get_article_by_slug(&ctx, KbAudience::Anonymous, slug).await?;
         Ok(self.store.public_vote(&ctx, a.id, visitor, helpful, now_ms()).await?)

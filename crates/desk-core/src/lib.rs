@@ -23,7 +23,7 @@ pub use ai_engine::{AiEngine, AiOptions, MODEL_ID, ModelState};
 pub use attachments::{MAX_ATTACHMENT_BYTES, Upload};
 pub use auth::{Login, NewTenantInput, TOKEN_TTL_MS, hash_password};
 pub use desk_store::{Principal, Store};
-pub use directory::{NewCompanyInput, NewUserInput};
+pub use directory::{NewCompanyInput, NewUserInput, UserPatchInput};
 pub use error::{CoreError, CoreResult};
 pub use generate::{AiSettings, AiSettingsInput};
 pub use kb::{ArticleInput, ArticlePatch, DiffLine, SEARCH_MODES, render_markdown};
@@ -36,7 +36,8 @@ pub struct Desk {
     tickets: batch::TicketWriter,
     ai: Arc<AiEngine>,
     http: reqwest::Client,
-    login_limiter: Arc<limiter::LoginLimiter>,
+    login_limiter: Arc<limiter::RateLimiter>,
+    vote_limiter: Arc<limiter::RateLimiter>,
 }
 
 impl Desk {
@@ -48,6 +49,7 @@ impl Desk {
             ai: AiEngine::start(store.clone(), ai),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             login_limiter: Arc::default(),
+            vote_limiter: Arc::default(),
             store,
         }
     }

@@ -111,8 +111,17 @@ pub fn slugify(title: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() { "article".to_owned() } else { out }
+    if out.is_empty() {
+        "article".to_owned()
+    } else if RESERVED_SLUGS.contains(&out.as_str()) {
+        format!("{out}-article")
+    } else {
+        out
+    }
 }
+
+/// Names the help center uses for its own pages under `/kb/{tenant}/`, never article slugs.
+pub const RESERVED_SLUGS: &[&str] = &["ask"];
 
 /// One line of a diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -197,6 +206,7 @@ mod tests {
             ("  Café & Crème: Ünïcode!! ", "cafe-creme-unicode"),
             ("???", "article"),
             ("a--b", "a-b"),
+            ("Ask", "ask-article"),
         ] {
             assert_eq!(slugify(title), slug);
         }

@@ -165,6 +165,9 @@ pub trait Store: KbStore + AiStore + Send + Sync + 'static {
     /// Replaces a user's password hash and revokes their tokens.
     async fn set_password(&self, ctx: &TenantCtx, id: Uuid, password_hash: &str, now: i64) -> StoreResult<()>;
 
+    /// Changes a user's name, role and/or active flag; deactivating revokes their tokens.
+    async fn update_user(&self, ctx: &TenantCtx, id: Uuid, change: UserChange, now: i64) -> StoreResult<UserRecord>;
+
     /// Creates a customer company.
     async fn create_company(&self, ctx: &TenantCtx, new: NewCompany, now: i64) -> StoreResult<CompanyRecord>;
     /// One company.

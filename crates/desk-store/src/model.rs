@@ -77,6 +77,15 @@ pub struct NewUser {
     pub company_id: Option<Uuid>,
 }
 
+/// A change to a user: only the fields set change.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub name: Option<String>,
+    /// A role name of the tenant.
+    pub role: Option<String>,
+    pub active: Option<bool>,
+}
+
 /// A customer company.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CompanyRecord {

@@ -732,6 +732,47 @@ macro_rules! portable_store {
                 Ok(())
             }
 
+            async fn update_user(&self, ctx: &TenantCtx, id: Uuid, change: UserChange, now: i64) -> StoreResult<UserRecord> {
+                let mut tx = self.write_tx(ctx).await?;
+                let role_id = match &change.role {
+                    Some(name) => {
+                        let role: Option<(Uuid,)> = sqlx::query_as("select id from roles where tenant_id = $1 and name = $2")
+                            .bind(ctx.tenant_id())
+                            .bind(name)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        Some(role.ok_or_else(|| StoreError::InvalidReference(format!("no role named {name}")))?.0)
+                    }
+                    None => None,
+                };
+                let n = sqlx::query(
+                    "update users set name = coalesce($1, name), role_id = coalesce($2, role_id), active = coalesce($3, active) \
+                     where tenant_id = $4 and id = $5",
+                )
+                .bind(change.name)
+                .bind(role_id)
+                .bind(change.active)
+                .bind(ctx.tenant_id())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                if change.active == Some(false) {
+                    sqlx::query("update api_tokens set revoked_at = $1 where tenant_id = $2 and user_id = $3 and revoked_at is null")
+                        .bind(now)
+                        .bind(ctx.tenant_id())
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let user = load_user(&mut tx, ctx, id).await?;
+                tx.commit().await?;
+                Ok(user)
+            }
+
             async fn create_company(&self, ctx: &TenantCtx, new: NewCompany, now: i64) -> StoreResult<CompanyRecord> {
                 let mut tx = self.write_tx(ctx).await?;
                 let record = CompanyRecord { id: Uuid::now_v7(), name: new.name, domain: new.domain, created_at: now };

@@ -13,7 +13,7 @@ pub use ai::{ai, save_ai};
 pub use directory::{categories, companies, create_category, create_company};
 pub use groups::{add_member, create_group, groups};
 pub use roles::{roles, update_role};
-pub use users::{create_user, users};
+pub use users::{create_user, update_user, users};
 
 use axum::response::{IntoResponse, Redirect, Response};
 use desk_core::{CoreError, CoreResult, Desk};

@@ -90,6 +90,7 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
         format!("/agent/tickets?{}", parts.join("&"))
     };
     let body = html! {
+        h1 #list-title { (view_label(&ctx, current_view)) }
         div.workspace {
             nav.views aria-label=(t.agent.views) {
                 h2.visually-hidden { (t.agent.views) }
@@ -105,7 +106,6 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
                 }
             }
             section.list aria-labelledby="list-title" {
-                h1 #list-title { (view_label(&ctx, current_view)) }
                 form.filters method="get" action="/agent/tickets" role="search" {
                     input type="hidden" name="view" value=(view);
                     label { span { (t.c.search) } input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder=(t.agent.search_placeholder); }
@@ -138,7 +138,6 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
                     }
                     @if let Some(c) = &tickets.next_cursor { p.pager { a href=(filter_query(Some(c))) rel="next" { (t.c.next) " →" } } }
                 }
-                p.hint { (t.agent.shortcuts_hint) }
             }
         }
     };

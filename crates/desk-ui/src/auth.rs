@@ -19,7 +19,7 @@ fn start_page(ctx: &Ctx) -> &'static str {
     match &ctx.user {
         Some(p) if p.can(perm::TICKETS_MANAGE) => "/agent/tickets",
         Some(p) if p.can(perm::TICKETS_READ) => "/portal",
-        Some(p) if p.can(perm::USERS_READ) => "/admin",
+        Some(p) if crate::admin::any_section(p) => "/admin",
         Some(_) => "/account",
         None => "/login",
     }

@@ -92,9 +92,11 @@ pub async fn article(
         } @else {
             form #vote-form.vote method="post" action={ "/kb/" (tenant) "/" (a.slug) "/vote" } {
                 (csrf(&ctx))
-                span { (t.kb.was_helpful) } " "
-                button name="helpful" value="true" type="submit" { (t.c.yes) } " "
-                button name="helpful" value="false" type="submit" { (t.c.no) }
+                fieldset {
+                    legend { (t.kb.was_helpful) }
+                    button name="helpful" value="true" type="submit" { (t.c.yes) } " "
+                    button name="helpful" value="false" type="submit" { (t.c.no) }
+                }
             }
         }
         p.muted { (fill(t.kb.helpful_count, &[("n", &a.helpful_count)])) }
@@ -121,7 +123,7 @@ pub async fn vote(
     Path((tenant, slug)): Path<(String, String)>,
     Form(f): Form<VoteForm>,
 ) -> PageResult {
-    s.desk.public_vote(&tenant, &slug, &ctx.visitor, f.helpful).await?;
+    s.desk.public_vote(&tenant, &slug, &ctx.visitor, &ctx.client, f.helpful).await?;
     Ok(Redirect::to(&format!("/kb/{}/{}?voted=1", encode(&tenant), encode(&slug))).into_response())
 }
 

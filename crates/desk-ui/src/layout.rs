@@ -77,7 +77,7 @@ fn nav_links(ctx: &Ctx, area: Area) -> Markup {
         return html! {};
     };
     html! {
-        @if p.staff && p.can(perm::TICKETS_READ) {
+        @if p.can(perm::TICKETS_MANAGE) {
             li { a href="/agent/tickets" aria-current=[current(Area::Agent)] { (t.c.tickets) } }
         } @else if p.can(perm::TICKETS_READ) {
             li { a href="/portal" aria-current=[current(Area::Portal)] { (t.portal.my_tickets) } }
@@ -149,7 +149,7 @@ pub fn error_page(ctx: &Ctx, e: &ErrorPage) -> Response {
             @if e.status != StatusCode::TOO_MANY_REQUESTS && body != t.c.csrf_body {
                 @if !e.detail.is_empty() { ul.errors { @for d in &e.detail { li { (d) } } } }
             }
-            p { a href="javascript:history.back()" { (t.c.back) } }
+            p { a href="/" { (t.c.start_page) } }
         }
     };
     page_with(ctx, e.status, title, &markup)

@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use desk_core::{CommentInput, TicketInput, TicketListInput, TicketPatchInput};
 use desk_domain::permissions as perm;
+use desk_domain::{Actor, Status};
 use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -116,16 +117,20 @@ pub async fn ticket(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) ->
     let p = ctx.principal()?;
     let t = ctx.t;
     let tk = s.desk.get_ticket(p, id).await?;
-    let comments = s.desk.list_comments(p, id).await?;
+    // The portal shows what the customer sees: staff opening it do not see their internal notes here.
+    let comments: Vec<_> = s.desk.list_comments(p, id).await?.into_iter().filter(|c| !c.internal).collect();
     let files = if p.can(perm::ATTACHMENTS_WRITE) { s.desk.list_attachments(p, id).await? } else { Vec::new() };
     let mut ids = vec![tk.requester_id];
     ids.extend(comments.iter().map(|c| c.author_id));
     let names = s.desk.display_names(p, &ids).await?;
     let name = |id: Uuid| names.get(&id).map_or(t.c.someone, |(n, _)| n.as_str());
     let staff = |id: Uuid| names.get(&id).is_some_and(|(_, staff)| *staff);
-    let done = matches!(tk.status.as_str(), "resolved" | "closed");
+    let status = Status::parse(&tk.status).unwrap_or(Status::Open);
+    let moves = status.next(Actor::Customer);
+    let reopen_to = moves.iter().copied().find(|s| s.is_active());
     let base = format!("/portal/tickets/{id}");
-    let can_rate = done && tk.requester_id == p.user.id && p.can(perm::TICKETS_RATE);
+    let can_rate =
+        matches!(status, Status::Resolved | Status::Closed) && tk.requester_id == p.user.id && p.can(perm::TICKETS_RATE);
     let body = html! {
         section.portal-ticket {
             p.crumbs { a href="/portal" { "← " (t.portal.my_tickets) } }
@@ -157,14 +162,15 @@ pub async fn ticket(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) ->
             }
             @if p.can(perm::TICKETS_UPDATE) {
                 div.quick {
-                    @if !done {
+                    @if moves.contains(&Status::Resolved) {
                         form #resolve-form method="post" action={ (base) "/status" } {
                             (csrf(&ctx)) input type="hidden" name="status" value="resolved";
                             button #resolve-button type="submit" { (t.portal.mark_resolved) }
                         }
-                    } @else if tk.status == "resolved" {
+                    }
+                    @if let Some(to) = reopen_to {
                         form #reopen-form method="post" action={ (base) "/status" } {
-                            (csrf(&ctx)) input type="hidden" name="status" value="open";
+                            (csrf(&ctx)) input type="hidden" name="status" value=(to.as_str());
                             button #reopen-button type="submit" { (t.portal.reopen) }
                         }
                     }

@@ -37,6 +37,8 @@ const FORM_LIMIT: usize = 1 << 20;
 pub enum Access {
     /// Anyone, signed in or not.
     Public,
+    /// Any signed-in user (their own account, signing out).
+    SignedIn,
     /// Signed-in users whose role has this permission.
     Perm(Permission),
     /// Signed-in users whose role has any of these permissions.
@@ -47,7 +49,7 @@ impl Access {
     /// Whether a signed-in principal passes.
     pub fn allows(self, p: &Principal) -> bool {
         match self {
-            Access::Public => true,
+            Access::Public | Access::SignedIn => true,
             Access::Perm(permission) => p.can(permission),
             Access::AnyOf(permissions) => permissions.iter().any(|x| p.can(x)),
         }
@@ -191,11 +193,13 @@ pub fn client_addr(extensions: &axum::http::Extensions) -> String {
     extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
 }
 
-/// A local path safe to redirect to after sign-in (never another host).
+/// A local path safe to redirect to after sign-in (never another host): it starts with one
+/// `/` and holds only URL characters, so no control character or backslash can turn it into
+/// `//host` in a browser.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let next = next?.trim();
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains(['\r', '\n']))
-        .then(|| next.to_owned())
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/._~?&=%+-#:,@!$'()*;".contains(c);
+    (next.starts_with('/') && !next.starts_with("//") && next.chars().all(allowed)).then(|| next.to_owned())
 }
 
 /// Loads the session, enforces the page's access rule and, on anything but GET, the CSRF
@@ -208,14 +212,24 @@ pub async fn guard(State((state, access)): State<(UiState, Access)>, req: Reques
         .unwrap_or_else(|| Lang::from_accept(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")));
     let secure = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     let session = cookie(headers, SESSION_COOKIE).map(str::to_owned);
+    let mut set_cookies = Vec::new();
+    let mut unavailable = false;
     let user = match &session {
-        Some(token) => state.desk.authenticate(token).await.ok(),
+        Some(token) => match state.desk.authenticate(token).await {
+            Ok(p) => Some(p),
+            Err(CoreError::Unauthorized) => {
+                set_cookies.push(set_cookie(SESSION_COOKIE, "", 0, secure));
+                None
+            }
+            // The store failing is not a sign-out: keep the cookie and say so.
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                unavailable = true;
+                None
+            }
+        },
         None => None,
     };
-    let mut set_cookies = Vec::new();
-    if session.is_some() && user.is_none() {
-        set_cookies.push(set_cookie(SESSION_COOKIE, "", 0, secure));
-    }
     let existing = cookie(headers, BROWSER_COOKIE).filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
     let browser = existing.map_or_else(new_browser_id, str::to_owned);
     if existing.is_none() {
@@ -235,6 +249,9 @@ pub async fn guard(State((state, access)): State<(UiState, Access)>, req: Reques
     };
     let safe = parts.method == Method::GET || parts.method == Method::HEAD;
     let mut res = 'res: {
+        if unavailable {
+            break 'res Failure(CoreError::Unavailable(String::new())).into_response();
+        }
         if access != Access::Public {
             let Some(user) = &ctx.user else {
                 let next = if safe { ctx.here.clone() } else { String::new() };
@@ -272,12 +289,14 @@ pub async fn guard(State((state, access)): State<(UiState, Access)>, req: Reques
     for c in set_cookies {
         h.append(header::SET_COOKIE, c);
     }
-    security_headers(h, ctx.user.is_some());
+    security_headers(h);
     res
 }
 
 fn csrf_ok(headers: &HeaderMap, body: &[u8], expected: &str) -> bool {
-    if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+    // Behind a proxy that rewrites Host, the browser's host is the forwarded one.
+    let host = headers.get("x-forwarded-host").or_else(|| headers.get(header::HOST));
+    if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), host) {
         let origin = origin.to_str().unwrap_or_default();
         let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
         if origin != "null" && origin_host.as_bytes() != host.as_bytes() {
@@ -308,7 +327,7 @@ fn csrf_refused(ctx: &Ctx) -> Response {
 #[derive(Debug, Clone, Copy)]
 pub struct CsrfRefused;
 
-fn security_headers(h: &mut HeaderMap, private: bool) {
+fn security_headers(h: &mut HeaderMap) {
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; \
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -316,9 +335,8 @@ fn security_headers(h: &mut HeaderMap, private: bool) {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if private {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    // Every page carries a CSRF token tied to one browser or session: no shared cache may keep it.
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-store"));
 }
 
 /// Percent-encodes a query value.
@@ -333,7 +351,15 @@ mod tests {
     #[test]
     fn next_must_stay_on_this_site() {
         assert_eq!(safe_next(Some("/agent/tickets?view=mine")).as_deref(), Some("/agent/tickets?view=mine"));
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "javascript:alert(1)", "/a\r\nSet-Cookie: x"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "javascript:alert(1)",
+            "/a\r\nSet-Cookie: x",
+            "/\t/evil.example",
+            "/\u{1}",
+        ] {
             assert_eq!(safe_next(Some(bad)), None, "{bad}");
         }
     }

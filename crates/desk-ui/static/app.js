@@ -104,8 +104,15 @@ function showSummary(data) {
 }
 
 // Shortcuts on the agent's ticket page: j next, r reply, n note, a assign to me, s resolve, ? help.
+// They can be switched off (WCAG 2.1.4); the choice is remembered in this browser.
 function setupShortcuts(page) {
+  const toggle = document.getElementById("shortcuts-on");
+  if (toggle) {
+    toggle.checked = localStorage.getItem("cd-shortcuts") !== "off";
+    toggle.addEventListener("change", () => localStorage.setItem("cd-shortcuts", toggle.checked ? "on" : "off"));
+  }
   document.addEventListener("keydown", (event) => {
+    if (toggle && !toggle.checked) return;
     const target = event.target;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (target.closest("input, textarea, select, [contenteditable]")) return;
@@ -118,7 +125,7 @@ function setupShortcuts(page) {
       case "n": if (internal) internal.checked = true; editor.focus(); break;
       case "a": submit("assign-me-form"); break;
       case "s": submit("resolve-form"); break;
-      case "?": { const h = document.getElementById("shortcuts"); if (h) { h.hidden = !h.hidden; } break; }
+      case "?": { const h = document.getElementById("shortcuts"); if (h) { h.scrollIntoView(); toggle.focus(); } break; }
       default: return;
     }
     event.preventDefault();

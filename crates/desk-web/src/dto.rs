@@ -96,6 +96,16 @@ pub struct CreateUser {
     pub company_id: Option<Uuid>,
 }
 
+/// `PATCH /api/v1/users/{id}`: only the fields sent change. Deactivating signs the user out.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    pub name: Option<String>,
+    /// A role name of the tenant.
+    pub role: Option<String>,
+    pub active: Option<bool>,
+}
+
 /// A role and its permissions.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Role {

@@ -27,7 +27,7 @@ use crate::api::{ai, attachments, auth, directory, ops, tickets};
 use crate::dto::{
     AddMember, Attachment, BulkResults, BulkUpdate, ChangePassword, Comment, Company, CreateComment, CreateCompany, CreateGroup,
     CreateTicket, CreateUser, Group, HistoryEntry, Items, LoginRequest, LoginResponse, Me, Merge, PatchTicket, Rate, Role,
-    Ticket, TicketPage, UpdateRole, UploadForm, User,
+    Ticket, TicketPage, UpdateRole, UpdateUser, UploadForm, User,
 };
 use crate::error::AppError;
 use crate::extract::bearer;
@@ -194,6 +194,10 @@ pub fn routes() -> Vec<RouteDef> {
             .res::<Items<User>>(200),
         RouteDef::new(M::GET, "/api/v1/users/{id}", get(directory::get_user), "One user", "users")
             .perm(perm::USERS_READ)
+            .res::<User>(200),
+        RouteDef::new(M::PATCH, "/api/v1/users/{id}", patch(directory::update_user), "Rename a user, change their role or (de)activate them", "users")
+            .perm(perm::USERS_MANAGE)
+            .req::<UpdateUser>(json!({"name": "Renamed User"}))
             .res::<User>(200),
         RouteDef::new(M::POST, "/api/v1/companies", post(directory::create_company), "Create a customer company", "companies")
             .perm(perm::COMPANIES_MANAGE)

@@ -350,6 +350,10 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
         "publish",
     );
     ok(s.get(&format!("/api/v1/kb/articles/{article_id}"), &customer).await, "view");
+    // An anonymous reader's vote in the public help center.
+    let article_page = format!("/kb/{slug}/{}", article["slug"].as_str().expect("slug"));
+    let voted = ui::Page::new(s).post(&article_page, &format!("{article_page}/vote"), &[("helpful", "true")]).await;
+    assert_eq!(voted.status, 303, "anonymous vote: {}", voted.body);
     ok(s.post(&format!("/api/v1/kb/articles/{article_id}/vote"), &customer, json!({"helpful": true, "rating": 4})).await, "vote");
     let question = ok(
         s.post(&format!("/api/v1/kb/articles/{article_id}/questions"), &customer, json!({"body": "Mobile too?"})).await,

@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 
 use axum::Form;
-use axum::extract::{Query, State};
-use desk_core::NewUserInput;
+use axum::extract::{Path, Query, State};
+use desk_core::{NewUserInput, UserPatchInput};
 use desk_domain::permissions as perm;
 use maud::html;
 use serde::Deserialize;
+use uuid::Uuid;
 
 use super::{PAGE_SIZE, PageQuery, Section, all_companies, back_to, frame, nonempty, optional_id, pager};
 use crate::UiState;
@@ -46,7 +47,27 @@ pub async fn users(State(s): State<UiState>, ctx: Ctx, Query(query): Query<PageQ
                                 tr {
                                     th scope="row" { (u.name) }
                                     td { (u.email) }
-                                    td { (u.role) }
+                                    td {
+                                        @if let Some(roles) = &roles {
+                                            form.inline method="post" action={ (Section::Users.path()) "/" (u.id) } {
+                                                (csrf(&ctx))
+                                                label.visually-hidden for={ "role-" (u.id) } { (a.role) }
+                                                select id={ "role-" (u.id) } name="role" {
+                                                    @for r in roles.iter().filter(|r| r.staff == u.staff || u.company_id.is_none()) {
+                                                        option value=(r.name) selected[r.name == u.role] { (r.name) }
+                                                    }
+                                                }
+                                                label.visually-hidden for={ "status-" (u.id) } { (a.active) }
+                                                select id={ "status-" (u.id) } name="status" {
+                                                    option value="active" selected[u.active] { (a.active) }
+                                                    option value="inactive" selected[!u.active] { (a.inactive) }
+                                                }
+                                                button type="submit" { (t.c.save) }
+                                            }
+                                        } @else {
+                                            (u.role)
+                                        }
+                                    }
                                     td {
                                         @match u.company_id {
                                             None => span.muted { (t.c.none) },
@@ -127,5 +148,26 @@ pub async fn create_user(State(s): State<UiState>, ctx: Ctx, Form(f): Form<NewUs
         company_id: optional_id(&f.company_id, "company_id")?,
     };
     s.desk.create_user(p, input).await?;
+    Ok(back_to(Section::Users.path()))
+}
+
+/// A user row's form: role and status; empty fields change nothing.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UserRowForm {
+    role: String,
+    status: String,
+}
+
+/// Changes a user's role or (de)activates them; deactivating signs them out everywhere.
+pub async fn update_user(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Form(f): Form<UserRowForm>) -> PageResult {
+    let p = ctx.principal()?;
+    let active = match f.status.as_str() {
+        "active" => Some(true),
+        "inactive" => Some(false),
+        _ => None,
+    };
+    let input = UserPatchInput { name: None, role: nonempty(&f.role), active };
+    s.desk.update_user(p, id, input).await?;
     Ok(back_to(Section::Users.path()))
 }

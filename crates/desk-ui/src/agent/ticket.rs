@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use desk_core::{CommentInput, CoreError, ReplyDraft, Summary, TicketListInput, TicketPatchInput};
 use desk_domain::permissions as perm;
-use desk_domain::{Priority, Status};
+use desk_domain::{Actor, Priority, Status};
 use desk_store::{AttachmentRecord, CommentRecord, EventRecord, GroupRecord, Page, TicketRecord, UserRecord};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -113,6 +113,14 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
     let base = format!("/agent/tickets/{}", tk.id);
     let view_q = view.map(|v| format!("?view={}", encode(v))).unwrap_or_default();
     let draft_text = extras.draft.as_ref().map(|d| d.draft.clone()).unwrap_or_default();
+    let status = Status::parse(&tk.status).unwrap_or(Status::Open);
+    let moves = status.next(Actor::Staff);
+    let after_reply = status_after_reply(status, false);
+    let reply_moves: Vec<Status> = after_reply
+        .next(Actor::Staff)
+        .into_iter()
+        .filter(|s| matches!(s, Status::WaitingOnCustomer | Status::InProgress | Status::Resolved))
+        .collect();
     let body = html! {
         div.ticket-page data-next=(format!("{base}/next{view_q}")) {
             header.ticket-head {
@@ -161,7 +169,7 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
                             label { span { (a.then_set_status) } " "
                                 select name="status" {
                                     option value="" { (a.keep_status) }
-                                    @for st in [Status::WaitingOnCustomer, Status::InProgress, Status::Resolved] {
+                                    @for st in &reply_moves {
                                         option value=(st.as_str()) { (t.c.status(st.as_str())) }
                                     }
                                 }
@@ -169,9 +177,12 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
                             button.primary #send type="submit" { (a.send) }
                         }
                     }
-                    p #shortcuts.hint hidden { (a.shortcuts_hint) }
+                    div #shortcuts.hint {
+                        label.check { input #shortcuts-on type="checkbox" checked; " " (a.shortcuts_on) }
+                        " " (a.shortcuts_hint)
+                    }
                     details.history {
-                        summary { h2 { (a.history) } }
+                        summary.h2 { (a.history) }
                         ol { @for e in &d.history { li { (time(e.at)) " · " (e.actor_id.map_or(t.c.someone, name)) " · " (event_text(ctx, e)) } } }
                     }
                 }
@@ -180,18 +191,24 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
                         h2 #props-title { (a.properties) }
                         div.quick {
                             form #assign-me-form method="post" action={ (base) "/assign-me" } { (csrf(ctx)) button type="submit" { (a.assign_to_me) } }
-                            form #resolve-form method="post" action={ (base) "/resolve" } { (csrf(ctx)) button type="submit" { (a.resolve) } }
+                            @if moves.contains(&Status::Resolved) {
+                                form #resolve-form method="post" action={ (base) "/resolve" } { (csrf(ctx)) button type="submit" { (a.resolve) } }
+                            }
                         }
                         form method="post" action={ (base) "/properties" } {
                             (csrf(ctx))
                             label for="p-status" { (t.c.status) }
-                            select #p-status name="status" { @for st in Status::ALL { option value=(st.as_str()) selected[st.as_str() == tk.status] { (t.c.status(st.as_str())) } } }
+                            select #p-status name="status" {
+                                option value=(status.as_str()) selected { (t.c.status(status.as_str())) }
+                                @for st in &moves { option value=(st.as_str()) { (t.c.status(st.as_str())) } }
+                            }
                             label for="p-priority" { (t.c.priority) }
                             select #p-priority name="priority" { @for pr in Priority::ALL { option value=(pr.as_str()) selected[pr.as_str() == tk.priority] { (t.c.priority(pr.as_str())) } } }
                             label for="p-group" { (a.group) }
                             select #p-group name="group_id" {
                                 option value="" { (t.c.none) }
                                 @for g in &d.groups { option value=(g.id) selected[Some(g.id) == tk.group_id] { (g.name) } }
+                                @if let Some(gid) = tk.group_id { @if !d.groups.iter().any(|g| g.id == gid) { option value=(gid) selected { (a.current_group) } } }
                             }
                             label for="p-assignee" { (a.assignee) }
                             select #p-assignee name="assignee_id" {
@@ -289,6 +306,12 @@ fn event_text(ctx: &Ctx, e: &EventRecord) -> String {
     }
 }
 
+/// The status a staff reply leaves a ticket in: a public reply starts work on a new or open
+/// ticket (as `desk-core` decides it).
+fn status_after_reply(status: Status, internal: bool) -> Status {
+    if !internal && matches!(status, Status::New | Status::Open) { Status::InProgress } else { status }
+}
+
 /// The reply form.
 #[derive(Deserialize)]
 pub struct ReplyForm {
@@ -301,12 +324,24 @@ pub struct ReplyForm {
 /// Adds a public reply or an internal note, then sets the chosen status.
 pub async fn reply(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Form(f): Form<ReplyForm>) -> PageResult {
     let p = ctx.principal()?;
-    s.desk.add_comment(p, id, CommentInput { body: f.body, internal: f.internal.is_some() }).await?;
-    if !f.status.is_empty() {
+    let internal = f.internal.is_some();
+    // Check the status move first, so a refused move never leaves a sent reply behind it.
+    let target = if f.status.is_empty() {
+        None
+    } else {
         let cur = s.desk.get_ticket(p, id).await?;
-        if cur.status != f.status {
-            s.desk.update_ticket(p, id, TicketPatchInput { status: Some(f.status), ..TicketPatchInput::default() }).await?;
+        let after = status_after_reply(Status::parse(&cur.status).unwrap_or(Status::Open), internal);
+        let to = Status::parse(&f.status).ok_or_else(|| Failure(CoreError::field("status", "is not a status")))?;
+        if to == after {
+            None
+        } else {
+            after.check(to, Actor::Staff).map_err(|e| Failure(e.into()))?;
+            Some(to)
         }
+    };
+    s.desk.add_comment(p, id, CommentInput { body: f.body, internal }).await?;
+    if let Some(to) = target {
+        s.desk.update_ticket(p, id, TicketPatchInput { status: Some(to.as_str().into()), ..TicketPatchInput::default() }).await?;
     }
     Ok(Redirect::to(&format!("/agent/tickets/{id}")).into_response())
 }

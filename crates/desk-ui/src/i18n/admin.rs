@@ -19,6 +19,7 @@ super::texts!(
         role: "Role" | "Rolle",
         company: "Company" | "Firma",
         active: "Active" | "Aktiv",
+        inactive: "Deactivated" | "Deaktiviert",
         choose: "Choose…" | "Bitte wählen…",
         all_users: "All users" | "Alle Benutzer",
         no_users: "No users yet." | "Noch keine Benutzer.",

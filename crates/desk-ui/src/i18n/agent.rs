@@ -22,6 +22,8 @@ super::texts!(
         assignee: "Assignee" | "Zuständig",
         group: "Group" | "Gruppe",
         tags: "Tags" | "Schlagwörter",
+        current_group: "(current group)" | "(aktuelle Gruppe)",
+        shortcuts_on: "Keyboard shortcuts" | "Tastenkürzel",
         tags_hint: "Separate with commas." | "Durch Kommas trennen.",
         back_to_list: "Back to the list" | "Zurück zur Liste",
         opened_by: "opened by {name}" | "eröffnet von {name}",

@@ -28,6 +28,7 @@ super::texts!(
         cancel: "Cancel" | "Abbrechen",
         search: "Search" | "Suchen",
         back: "Back" | "Zurück",
+        start_page: "Go to the start page" | "Zur Startseite",
         none: "None" | "Keine",
         unknown: "Unknown" | "Unbekannt",
         someone: "Someone" | "Jemand",

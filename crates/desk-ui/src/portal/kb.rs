@@ -85,9 +85,11 @@ pub async fn kb_article(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>
         @if p.can(perm::KB_FEEDBACK) && a.status == "published" {
             form #vote-form.vote method="post" action={ (base) "/vote" } {
                 (csrf(&ctx))
-                span { (t.kb.was_helpful) } " "
-                button name="helpful" value="true" type="submit" { (t.c.yes) } " "
-                button name="helpful" value="false" type="submit" { (t.c.no) }
+                fieldset {
+                    legend { (t.kb.was_helpful) }
+                    button name="helpful" value="true" type="submit" { (t.c.yes) } " "
+                    button name="helpful" value="false" type="submit" { (t.c.no) }
+                }
                 " " small.muted { (crate::i18n::fill(t.kb.helpful_count, &[("n", &a.helpful_count)])) }
             }
         }

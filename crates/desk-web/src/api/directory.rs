@@ -3,10 +3,12 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use desk_core::{NewCompanyInput, NewUserInput};
+use desk_core::{NewCompanyInput, NewUserInput, UserPatchInput};
 
 use crate::AppState;
-use crate::dto::{AddMember, Company, CreateCompany, CreateGroup, CreateUser, Group, Items, PageQuery, Role, UpdateRole, User};
+use crate::dto::{
+    AddMember, Company, CreateCompany, CreateGroup, CreateUser, Group, Items, PageQuery, Role, UpdateRole, UpdateUser, User,
+};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery, Auth, IdPath};
 
@@ -32,6 +34,17 @@ pub async fn list_users(
 /// One user.
 pub async fn get_user(State(s): State<AppState>, Auth(p): Auth, IdPath(id): IdPath) -> ApiResult<Json<User>> {
     Ok(Json(s.desk.get_user(&p, id).await?.into()))
+}
+
+/// Changes a user's name, role or active flag.
+pub async fn update_user(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<UpdateUser>,
+) -> ApiResult<Json<User>> {
+    let input = UserPatchInput { name: r.name, role: r.role, active: r.active };
+    Ok(Json(s.desk.update_user(&p, id, input).await?.into()))
 }
 
 /// Lists roles.

@@ -391,6 +391,94 @@ async fn help_center_votes_count_once_per_browser_and_are_limited(backend: Backe
     assert!(helpful <= before.0 + 60, "{helpful}");
 }
 
+async fn the_ai_endpoint_keeps_its_key_unless_told(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uim").await;
+    let mut admin = Page::sign_in(&s, &a.slug, &a.emails["admin"]).await;
+    let page = admin.get("/admin/ai").await;
+    assert!(page.body.contains("http://127.0.0.1:9/v1"), "the seed's endpoint is shown");
+    assert!(!page.body.contains("sk-seed"), "never the key");
+    let save = [("action", "save"), ("base_url", "http://127.0.0.1:9/v2"), ("model", "m2"), ("api_key", "")];
+    assert_eq!(admin.post("/admin/ai", "/admin/ai", &save).await.status, 303);
+    let (_, settings) = s.get("/api/v1/ai/settings", &a.admin_token).await;
+    assert_eq!(
+        (settings["base_url"].as_str(), settings["api_key_set"].as_bool()),
+        (Some("http://127.0.0.1:9/v2"), Some(true)),
+        "{settings}"
+    );
+    let mut remove = save.to_vec();
+    remove.push(("remove_key", "on"));
+    assert_eq!(admin.post("/admin/ai", "/admin/ai", &remove).await.status, 303);
+    let (_, settings) = s.get("/api/v1/ai/settings", &a.admin_token).await;
+    assert_eq!(settings["api_key_set"], false, "{settings}");
+}
+
+async fn files_go_with_replies_and_internal_ones_stay_internal(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uil").await;
+    let ticket = a.customer_ticket.clone();
+    let mut agent = Page::sign_in(&s, &a.slug, &a.emails["agent"]).await;
+    let token = agent.csrf("/account").await;
+    let send = |page: &Page, path: String, fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static [u8])>| {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k, v);
+        }
+        if let Some((name, data)) = file {
+            form = form.part("file", reqwest::multipart::Part::bytes(data).file_name(name).mime_str("text/plain").expect("mime"));
+        }
+        let cookies = page.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let url = format!("{}{path}", page.base);
+        async move { http.post(url).header("cookie", cookies).multipart(form).send().await.expect("post").status().as_u16() }
+    };
+    let reply = format!("/agent/tickets/{ticket}/reply");
+    let status =
+        send(&agent, reply.clone(), vec![("body", "See the log".into())], Some(("public-log.txt", b"public file"))).await;
+    assert_eq!(status, 403, "a multipart form without the token is refused");
+    let status = send(
+        &agent,
+        reply.clone(),
+        vec![("_csrf", token.clone()), ("body", "See the log".into())],
+        Some(("public-log.txt", b"public file")),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let status = send(
+        &agent,
+        reply,
+        vec![("_csrf", token.clone()), ("body", "Note with file".into()), ("internal", "on".into())],
+        Some(("secret-notes.txt", b"internal file")),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let page = agent.get(&format!("/agent/tickets/{ticket}")).await.body;
+    assert!(page.contains("public-log.txt") && page.contains("secret-notes.txt"), "the agent sees both files");
+    let mut customer = Page::sign_in(&s, &a.slug, &a.emails["customer"]).await;
+    let page = customer.get(&format!("/portal/tickets/{ticket}")).await.body;
+    assert!(page.contains("public-log.txt"), "the customer sees the public file");
+    assert!(!page.contains("secret-notes.txt"), "but not the internal one");
+    let start = page.find("href=\"/attachments/").expect("a download link") + "href=\"/attachments/".len();
+    let file_id = &page[start..start + 36];
+    let got = customer.get(&format!("/attachments/{file_id}")).await;
+    assert_eq!(got.status, 200);
+    assert!(got.headers["content-disposition"].to_str().expect("cd").starts_with("attachment"));
+    // The customer attaches a file to a new ticket.
+    let token = customer.csrf("/portal/tickets/new").await;
+    let status = send(
+        &customer,
+        "/portal/tickets".into(),
+        vec![("_csrf", token), ("subject", "Screenshot attached".into()), ("description", "see file".into())],
+        Some(("screen.txt", b"pixels")),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, list) = s.get("/api/v1/tickets?q=Screenshot", &a.admin_token).await;
+    let new_id = list["items"][0]["id"].as_str().expect("the new ticket").to_owned();
+    let (_, files) = s.get(&format!("/api/v1/tickets/{new_id}/attachments"), &a.admin_token).await;
+    assert_eq!(files["items"][0]["filename"], "screen.txt", "{files}");
+}
+
 on_both_backends!(
     every_page_checks_its_permission_for_every_role,
     signed_out_visitors_are_sent_to_sign_in,
@@ -401,4 +489,6 @@ on_both_backends!(
     the_second_language_translates_the_pages,
     admins_change_roles_and_deactivate_users,
     help_center_votes_count_once_per_browser_and_are_limited,
+    files_go_with_replies_and_internal_ones_stay_internal,
+    the_ai_endpoint_keeps_its_key_unless_told,
 );

@@ -35,6 +35,8 @@ pub struct AiSettingsInput {
     pub base_url: String,
     pub model: String,
     pub api_key: Option<String>,
+    /// With no `api_key`, keep the key already stored instead of removing it.
+    pub keep_api_key: bool,
 }
 
 /// A usable endpoint.
@@ -92,6 +94,7 @@ impl Desk {
         e.finish()?;
         let sealed = match input.api_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
             Some(key) => Some(seal(&self.ai.secret()?, key.as_bytes())?),
+            None if input.keep_api_key => self.store.ai_settings(&p.ctx).await?.and_then(|s| s.api_key_sealed),
             None => None,
         };
         let record = AiSettingsRecord {

@@ -3,7 +3,7 @@
 
 mod ticket;
 
-pub use ticket::{ai_draft, ai_summary, assign_me, attachment, next, properties, reply, resolve, ticket};
+pub use ticket::{ai_draft, ai_summary, assign_me, attach, attachment, next, properties, reply, resolve, ticket};
 
 use axum::extract::{Query, State};
 use axum::response::Redirect;

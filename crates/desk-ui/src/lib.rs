@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod agent;
 pub mod auth;
+pub mod form;
 pub mod help_center;
 pub mod i18n;
 pub mod layout;
@@ -41,6 +42,13 @@ fn page(method: Method, path: &'static str, access: Access, handler: MethodRoute
     PageDef { method, path, access, handler }
 }
 
+/// Largest form with files: one attachment's limit plus room for the fields.
+pub const UPLOAD_LIMIT: usize = desk_core::MAX_ATTACHMENT_BYTES + (64 << 10);
+
+fn with_files(handler: MethodRouter<UiState>) -> MethodRouter<UiState> {
+    handler.layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))
+}
+
 const fn need(permission: Permission) -> Access {
     Access::Perm(permission)
 }
@@ -62,7 +70,7 @@ pub fn pages() -> Vec<PageDef> {
         page(M::GET, "/agent/tickets", need(perm::TICKETS_MANAGE), get(agent::list)),
         page(M::GET, "/agent/tickets/{id}", need(perm::TICKETS_MANAGE), get(agent::ticket)),
         page(M::GET, "/agent/tickets/{id}/next", need(perm::TICKETS_MANAGE), get(agent::next)),
-        page(M::POST, "/agent/tickets/{id}/reply", need(perm::TICKETS_MANAGE), post(agent::reply)),
+        page(M::POST, "/agent/tickets/{id}/reply", need(perm::TICKETS_MANAGE), with_files(post(agent::reply))),
         page(M::POST, "/agent/tickets/{id}/properties", need(perm::TICKETS_MANAGE), post(agent::properties)),
         page(M::POST, "/agent/tickets/{id}/assign-me", need(perm::TICKETS_MANAGE), post(agent::assign_me)),
         page(M::POST, "/agent/tickets/{id}/resolve", need(perm::TICKETS_MANAGE), post(agent::resolve)),
@@ -72,10 +80,10 @@ pub fn pages() -> Vec<PageDef> {
         // Customer portal.
         page(M::GET, "/portal", need(perm::TICKETS_READ), get(portal::home)),
         page(M::GET, "/portal/tickets/new", need(perm::TICKETS_CREATE), get(portal::new_form)),
-        page(M::POST, "/portal/tickets", need(perm::TICKETS_CREATE), post(portal::create)),
+        page(M::POST, "/portal/tickets", need(perm::TICKETS_CREATE), with_files(post(portal::create))),
         page(M::GET, "/portal/suggest", need(perm::KB_READ), get(portal::suggest)),
         page(M::GET, "/portal/tickets/{id}", need(perm::TICKETS_READ), get(portal::ticket)),
-        page(M::POST, "/portal/tickets/{id}/reply", need(perm::TICKETS_COMMENT), post(portal::reply)),
+        page(M::POST, "/portal/tickets/{id}/reply", need(perm::TICKETS_COMMENT), with_files(post(portal::reply))),
         page(M::POST, "/portal/tickets/{id}/status", need(perm::TICKETS_UPDATE), post(portal::set_status)),
         page(M::POST, "/portal/tickets/{id}/rate", need(perm::TICKETS_RATE), post(portal::rate)),
         page(M::GET, "/portal/kb", need(perm::KB_READ), get(portal::kb_home)),

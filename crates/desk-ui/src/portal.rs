@@ -17,7 +17,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::UiState;
+use crate::agent::attach;
 use crate::agent::ticket_key;
+use crate::form::FilesForm;
 use crate::layout::{Area, csrf, page, status_badge, time};
 use crate::session::{Ctx, PageResult};
 
@@ -74,12 +76,13 @@ pub async fn home(State(s): State<UiState>, ctx: Ctx, Query(q): Query<HomeQuery>
 
 /// The new-ticket form; the script shows matching articles under the subject as it is typed.
 pub async fn new_form(ctx: Ctx) -> PageResult {
+    let p = ctx.principal()?;
     let t = ctx.t;
     let body = html! {
         section.narrow.card {
             h1 { (t.portal.new_ticket) }
             p.muted { (t.portal.new_ticket_intro) }
-            form #new-ticket-form method="post" action="/portal/tickets" {
+            form #new-ticket-form method="post" enctype="multipart/form-data" action="/portal/tickets" {
                 (csrf(&ctx))
                 label for="subject" { (t.portal.subject) }
                 input #subject name="subject" required maxlength="200" autocomplete="off" aria-describedby="suggestions-title" data-suggest="/portal/suggest";
@@ -89,6 +92,10 @@ pub async fn new_form(ctx: Ctx) -> PageResult {
                 }
                 label for="description" { (t.portal.description) }
                 textarea #description name="description" rows="8" required {}
+                @if p.can(perm::ATTACHMENTS_WRITE) {
+                    label for="new-files" { (t.portal.attach_files) }
+                    input #new-files type="file" name="file" multiple;
+                }
                 button #create-ticket.primary type="submit" { (t.portal.submit_ticket) }
             }
         }
@@ -96,19 +103,17 @@ pub async fn new_form(ctx: Ctx) -> PageResult {
     Ok(page(&ctx, Area::Portal, t.portal.new_ticket, &body))
 }
 
-/// The new ticket's fields.
-#[derive(Deserialize)]
-pub struct NewTicketForm {
-    subject: String,
-    description: String,
-}
-
 /// Opens a ticket from the portal.
-pub async fn create(State(s): State<UiState>, ctx: Ctx, Form(f): Form<NewTicketForm>) -> PageResult {
+pub async fn create(State(s): State<UiState>, ctx: Ctx, f: FilesForm) -> PageResult {
     let p = ctx.principal()?;
-    let input =
-        TicketInput { subject: f.subject, description: f.description, channel: Some("portal".into()), ..TicketInput::default() };
+    let input = TicketInput {
+        subject: f.text("subject").to_owned(),
+        description: f.text("description").to_owned(),
+        channel: Some("portal".into()),
+        ..TicketInput::default()
+    };
     let ticket = s.desk.create_ticket(p, input).await?;
+    attach(&s, p, ticket.id, None, false, f.files).await?;
     Ok(Redirect::to(&format!("/portal/tickets/{}", ticket.id)).into_response())
 }
 
@@ -153,10 +158,14 @@ pub async fn ticket(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) ->
                 ul.files { @for f in &files { li { a href={ "/attachments/" (f.id) } download=(f.filename) { "📎 " (f.filename) } } } }
             }
             @if p.can(perm::TICKETS_COMMENT) && tk.status != "closed" {
-                form #reply-form.editor method="post" action={ (base) "/reply" } {
+                form #reply-form.editor method="post" enctype="multipart/form-data" action={ (base) "/reply" } {
                     (csrf(&ctx))
                     h2 { label for="reply-body" { (t.portal.add_reply) } }
                     textarea #reply-body name="body" rows="5" required {}
+                    @if p.can(perm::ATTACHMENTS_WRITE) {
+                        label for="reply-files" { (t.portal.attach_files) }
+                        input #reply-files type="file" name="file" multiple;
+                    }
                     button #send.primary type="submit" { (t.portal.send_reply) }
                 }
             }
@@ -200,16 +209,11 @@ pub async fn ticket(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) ->
     Ok(page(&ctx, Area::Portal, &tk.subject, &body))
 }
 
-/// The reply form.
-#[derive(Deserialize)]
-pub struct ReplyForm {
-    body: String,
-}
-
 /// Adds a reply of the customer.
-pub async fn reply(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Form(f): Form<ReplyForm>) -> PageResult {
+pub async fn reply(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, f: FilesForm) -> PageResult {
     let p = ctx.principal()?;
-    s.desk.add_comment(p, id, CommentInput { body: f.body, internal: false }).await?;
+    let comment = s.desk.add_comment(p, id, CommentInput { body: f.text("body").to_owned(), internal: false }).await?;
+    attach(&s, p, id, Some(comment.id), false, f.files).await?;
     Ok(Redirect::to(&format!("/portal/tickets/{id}")).into_response())
 }
 

@@ -265,7 +265,9 @@ pub async fn guard(State((state, access)): State<(UiState, Access)>, req: Reques
         let body = if safe {
             body
         } else {
-            let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {
+            let multipart = content_type(&parts.headers).starts_with("multipart/form-data");
+            let limit = if multipart { crate::UPLOAD_LIMIT } else { FORM_LIMIT };
+            let Ok(bytes) = to_bytes(body, limit).await else {
                 break 'res Failure(CoreError::TooLarge(String::new())).into_response();
             };
             if !csrf_ok(&parts.headers, &bytes, &ctx.csrf) {
@@ -306,14 +308,48 @@ fn csrf_ok(headers: &HeaderMap, body: &[u8], expected: &str) -> bool {
     if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         return constant_time_eq(sent, expected);
     }
-    let form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    form && serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .ok()
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "_csrf"))
-        .is_some_and(|(_, v)| constant_time_eq(&v, expected))
+    let ct = content_type(headers);
+    if ct.starts_with("multipart/form-data") {
+        return multipart_field(ct, body, "_csrf").is_some_and(|v| constant_time_eq(v, expected));
+    }
+    ct.starts_with("application/x-www-form-urlencoded")
+        && serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "_csrf"))
+            .is_some_and(|(_, v)| constant_time_eq(&v, expected))
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+/// The value of a short text part of a multipart body (the CSRF token), read without parsing
+/// the files: the part whose headers name it, up to the next boundary.
+fn multipart_field<'a>(content_type: &str, body: &'a [u8], name: &str) -> Option<&'a str> {
+    let boundary = content_type.split(';').find_map(|p| p.trim().strip_prefix("boundary="))?.trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let wanted = format!("name=\"{name}\"");
+    let text = body.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let mut lines = text.peekable();
+    while let Some(line) = lines.next() {
+        if line != delimiter.as_bytes() {
+            continue;
+        }
+        let mut named = false;
+        for header in lines.by_ref() {
+            if header.is_empty() {
+                break;
+            }
+            let header = std::str::from_utf8(header).ok()?;
+            named |= header.to_ascii_lowercase().starts_with("content-disposition:")
+                && header.contains(&wanted)
+                && !header.contains("filename=");
+        }
+        if named {
+            return lines.next().and_then(|v| std::str::from_utf8(v).ok());
+        }
+    }
+    None
 }
 
 fn csrf_refused(ctx: &Ctx) -> Response {
@@ -375,6 +411,22 @@ mod tests {
         assert!(!csrf_ok(&h, b"a=1&_csrf=00", &token));
         h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
         assert!(!csrf_ok(&h, format!("_csrf={token}").as_bytes(), &token));
+    }
+
+    #[test]
+    fn csrf_is_read_from_a_multipart_form() {
+        let token = csrf_token("secret");
+        let body = format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nhello\r\n--XyZ\r\n\
+             Content-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--XyZ\r\n\
+             Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nx\r\n--XyZ--\r\n"
+        );
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("multipart/form-data; boundary=XyZ"));
+        assert!(csrf_ok(&h, body.as_bytes(), &token));
+        assert!(!csrf_ok(&h, body.replace(&token, "0000").as_bytes(), &token));
+        let forged = "--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"; filename=\"t\"\r\n\r\nabc\r\n--XyZ--\r\n";
+        assert!(!csrf_ok(&h, forged.as_bytes(), "abc"), "a file part is not the token");
     }
 
     #[test]

@@ -55,6 +55,9 @@ pub async fn ai(State(s): State<UiState>, ctx: Ctx) -> PageResult {
                 label for="ai-key" { (a.api_key) }
                 input #ai-key name="api_key" type="password" maxlength="500" autocomplete="off" aria-describedby="ai-key-hint";
                 small #ai-key-hint.hint { @if cur.api_key_set { (a.key_again_hint) } @else { (a.key_hint) } }
+                @if cur.api_key_set {
+                    label.check { input type="checkbox" name="remove_key" value="on"; " " (a.remove_key) }
+                }
                 button.primary type="submit" { (a.save_endpoint) }
             }
         }
@@ -70,6 +73,8 @@ pub struct AiForm {
     base_url: String,
     model: String,
     api_key: String,
+    /// `on` when the stored key is to go.
+    remove_key: String,
 }
 
 /// Sets, replaces or removes the endpoint.
@@ -79,7 +84,15 @@ pub async fn save_ai(State(s): State<UiState>, ctx: Ctx, Form(f): Form<AiForm>) 
         s.desk.delete_ai_settings(p).await?;
     } else {
         s.desk
-            .put_ai_settings(p, AiSettingsInput { base_url: f.base_url, model: f.model, api_key: nonempty(&f.api_key) })
+            .put_ai_settings(
+                p,
+                AiSettingsInput {
+                    base_url: f.base_url,
+                    model: f.model,
+                    api_key: nonempty(&f.api_key),
+                    keep_api_key: f.remove_key.is_empty(),
+                },
+            )
             .await?;
     }
     Ok(back_to(Section::Ai.path()))

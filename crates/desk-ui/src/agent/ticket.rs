@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::ticket_key;
 use crate::UiState;
+use crate::form::FilesForm;
 use crate::i18n::fill;
 use crate::layout::{Area, csrf, page, priority_badge, status_badge, time};
 use crate::session::{Ctx, Failure, PageResult, encode};
@@ -154,7 +155,7 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
                         h2 { (a.attachments) }
                         ul.files { @for f in loose { li { (attachment_link(f)) } } }
                     }
-                    form #reply-form.editor method="post" action={ (base) "/reply" } {
+                    form #reply-form.editor method="post" enctype="multipart/form-data" action={ (base) "/reply" } {
                         (csrf(ctx))
                         h2 { label for="reply-body" { (a.reply) } }
                         @if let Some(draft) = &extras.draft {
@@ -164,6 +165,8 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
                         }
                         div #draft-sources-js.sources hidden data-label=(a.draft_sources) {}
                         textarea #reply-body name="body" rows="8" required { (draft_text) }
+                        label.files-label for="reply-files" { (a.attach_files) }
+                        input #reply-files type="file" name="file" multiple;
                         div.editor-row {
                             label.check { input #internal type="checkbox" name="internal" value="on"; " " (a.internal_note) }
                             label { span { (a.then_set_status) } " "
@@ -312,26 +315,18 @@ fn status_after_reply(status: Status, internal: bool) -> Status {
     if !internal && matches!(status, Status::New | Status::Open) { Status::InProgress } else { status }
 }
 
-/// The reply form.
-#[derive(Deserialize)]
-pub struct ReplyForm {
-    body: String,
-    internal: Option<String>,
-    #[serde(default)]
-    status: String,
-}
-
 /// Adds a public reply or an internal note, then sets the chosen status.
-pub async fn reply(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Form(f): Form<ReplyForm>) -> PageResult {
+pub async fn reply(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, f: FilesForm) -> PageResult {
     let p = ctx.principal()?;
-    let internal = f.internal.is_some();
+    let internal = f.has("internal");
+    let status = f.text("status");
     // Check the status move first, so a refused move never leaves a sent reply behind it.
-    let target = if f.status.is_empty() {
+    let target = if status.is_empty() {
         None
     } else {
         let cur = s.desk.get_ticket(p, id).await?;
         let after = status_after_reply(Status::parse(&cur.status).unwrap_or(Status::Open), internal);
-        let to = Status::parse(&f.status).ok_or_else(|| Failure(CoreError::field("status", "is not a status")))?;
+        let to = Status::parse(status).ok_or_else(|| Failure(CoreError::field("status", "is not a status")))?;
         if to == after {
             None
         } else {
@@ -339,11 +334,28 @@ pub async fn reply(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, For
             Some(to)
         }
     };
-    s.desk.add_comment(p, id, CommentInput { body: f.body, internal }).await?;
+    let comment = s.desk.add_comment(p, id, CommentInput { body: f.text("body").to_owned(), internal }).await?;
+    attach(&s, p, id, Some(comment.id), internal, f.files).await?;
     if let Some(to) = target {
         s.desk.update_ticket(p, id, TicketPatchInput { status: Some(to.as_str().into()), ..TicketPatchInput::default() }).await?;
     }
     Ok(Redirect::to(&format!("/agent/tickets/{id}")).into_response())
+}
+
+/// Stores the files sent with a form on the ticket (and its new comment).
+pub async fn attach(
+    s: &UiState,
+    p: &desk_core::Principal,
+    ticket: Uuid,
+    comment_id: Option<Uuid>,
+    internal: bool,
+    files: Vec<crate::form::FormFile>,
+) -> Result<(), Failure> {
+    for f in files {
+        let upload = desk_core::Upload { filename: f.filename, content_type: f.content_type, data: f.data, comment_id, internal };
+        s.desk.add_attachment(p, ticket, upload).await?;
+    }
+    Ok(())
 }
 
 /// The properties form.

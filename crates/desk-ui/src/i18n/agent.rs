@@ -31,6 +31,7 @@ super::texts!(
         internal_note: "Internal note" | "Interne Notiz",
         attachments: "Attachments" | "Anhänge",
         reply: "Reply" | "Antworten",
+        attach_files: "Attach files (up to 10 MiB in all)" | "Dateien anhängen (insgesamt bis 10 MiB)",
         then_set_status: "Then set status" | "Danach Status setzen",
         keep_status: "Keep as is" | "Unverändert",
         send: "Send" | "Senden",

@@ -18,6 +18,7 @@ super::texts!(
         support_team: "Support" | "Support",
         attachments: "Attachments" | "Anhänge",
         add_reply: "Add a reply" | "Antwort hinzufügen",
+        attach_files: "Attach files (optional, up to 10 MiB in all)" | "Dateien anhängen (optional, insgesamt bis 10 MiB)",
         send_reply: "Send reply" | "Antwort senden",
         mark_resolved: "Mark as resolved" | "Als gelöst markieren",
         reopen: "Reopen" | "Wieder öffnen",

@@ -195,7 +195,7 @@ pub async fn put_settings(
     Auth(p): Auth,
     ApiJson(body): ApiJson<PutAiSettings>,
 ) -> ApiResult<Json<AiSettings>> {
-    let input = AiSettingsInput { base_url: body.base_url, model: body.model, api_key: body.api_key };
+    let input = AiSettingsInput { base_url: body.base_url, model: body.model, api_key: body.api_key, keep_api_key: false };
     Ok(Json(s.desk.put_ai_settings(&p, input).await?))
 }
 

@@ -244,6 +244,20 @@ impl Client {
         Ok((t.elapsed(), body))
     }
 
+    /// A web page, signed in with the same token as the session cookie; answers the time and
+    /// the page.
+    async fn page(&self, path: &str) -> Result<(Duration, String)> {
+        let t = Instant::now();
+        let res =
+            self.http.get(format!("{}{path}", self.base)).header("cookie", format!("cd_session={}", self.token)).send().await?;
+        let status = res.status();
+        let body = res.text().await?;
+        if !status.is_success() {
+            bail!("GET {path}: {status}");
+        }
+        Ok((t.elapsed(), body))
+    }
+
     async fn create(&self, i: usize) -> Result<()> {
         let res = self
             .http
@@ -341,6 +355,23 @@ pub async fn tickets(desk: Desk, opts: Options) -> Result<()> {
     let (search, hits) = sample(&c, &format!("/api/v1/tickets?q={RARE}&limit=50"), n).await?;
     let hit_count = hits["items"].as_array().map_or(0, Vec::len);
 
+    // The web UI's heaviest pages: the list with its eight view counts, and a ticket.
+    let mut list_page = Vec::with_capacity(n);
+    let mut ticket_page = Vec::with_capacity(n);
+    let (_, list_html) = c.page("/agent/tickets?view=open").await?;
+    let ticket_href = list_html
+        .split("href=\"/agent/tickets/")
+        .nth(1)
+        .and_then(|rest| rest.get(..36))
+        .map(|id| format!("/agent/tickets/{id}"))
+        .ok_or_else(|| anyhow::anyhow!("no ticket link on the list page"))?;
+    for _ in 0..n {
+        list_page.push(c.page("/agent/tickets?view=open").await?.0);
+        ticket_page.push(c.page(&ticket_href).await?.0);
+    }
+    list_page.sort();
+    ticket_page.sort();
+
     let single = throughput(&c, 1, opts.creates / 4).await?;
     let parallel = throughput(&c, 16, opts.creates).await?;
 
@@ -350,6 +381,8 @@ pub async fn tickets(desk: Desk, opts: Options) -> Result<()> {
         ("first page of open tickets (50)".to_owned(), &first),
         (format!("page {page} by cursor (20 per page)"), &deep),
         (format!("search '{RARE}' ({hit_count} hits on page 1)"), &search),
+        ("web: agent list page with view counts".to_owned(), &list_page),
+        ("web: agent ticket page".to_owned(), &ticket_page),
     ] {
         let (p50, p95, p99) = (ms(percentile(times, 0.5)), ms(percentile(times, 0.95)), ms(percentile(times, 0.99)));
         println!(

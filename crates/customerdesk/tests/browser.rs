@@ -266,7 +266,14 @@ async fn every_kind_of_page_passes_the_wcag_aa_checks_at_phone_and_desktop_width
         ),
         (
             Some("agent"),
-            vec!["/agent/tickets?view=all".into(), format!("/agent/tickets/{ticket}"), "/portal/kb?q=password".into()],
+            vec![
+                "/agent/tickets?view=all".into(),
+                format!("/agent/tickets/{ticket}"),
+                "/portal/kb?q=password".into(),
+                "/agent/kb".into(),
+                "/agent/kb/new".into(),
+                format!("/agent/kb/{article}"),
+            ],
         ),
         (
             Some("admin"),

@@ -16,7 +16,7 @@ const ROLES: &[&str] = &["admin", "supervisor", "agent", "company_admin", "custo
 fn path_for(template: &str, owner: &Seeded) -> String {
     let id = if template.starts_with("/agent/tickets/") || template.starts_with("/portal/tickets/") {
         owner.customer_ticket.clone()
-    } else if template.starts_with("/portal/kb/") {
+    } else if template.starts_with("/portal/kb/") || template.starts_with("/agent/kb/") {
         owner.ids["article"].clone()
     } else if template.starts_with("/attachments/") {
         owner.ids["attachment"].clone()
@@ -479,6 +479,46 @@ async fn files_go_with_replies_and_internal_ones_stay_internal(backend: Backend)
     assert_eq!(files["items"][0]["filename"], "screen.txt", "{files}");
 }
 
+async fn writers_draft_and_publishers_publish_articles(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uin").await;
+    let mut agent = Page::sign_in(&s, &a.slug, &a.emails["agent"]).await;
+    let fields = [
+        ("title", "Printing from the tablet app"),
+        ("summary", "Pair the printer first."),
+        ("body", "## Steps\r\n\r\n1. Open **Settings**.\r\n2. Pair the printer."),
+        ("category", "faq"),
+        ("visibility", "customers"),
+        ("tags", "printing, tablet"),
+    ];
+    let got = agent.post("/agent/kb/new", "/agent/kb", &fields).await;
+    assert_eq!(got.status, 303, "{}", got.body);
+    let editor = got.location.expect("the editor");
+    let id = editor.trim_start_matches("/agent/kb/").to_owned();
+    let page = agent.get(&editor).await.body;
+    assert!(page.contains("Submit for review") && !page.contains(">Publish<"), "a writer submits, does not publish");
+    assert!(page.contains("<strong>Settings</strong>"), "the preview renders the Markdown");
+    let mut submit = fields.to_vec();
+    submit.push(("status", "in_review"));
+    assert_eq!(agent.post(&editor, &editor, &submit).await.status, 303);
+    let got = agent.post(&editor, &editor, &[("status", "published")]).await;
+    assert_eq!(got.status, 403, "a writer cannot publish");
+    let mut customer = Page::sign_in(&s, &a.slug, &a.emails["customer"]).await;
+    assert_eq!(customer.get(&format!("/portal/kb/{id}")).await.status, 404, "not published yet");
+    let mut supervisor = Page::sign_in(&s, &a.slug, &a.emails["supervisor"]).await;
+    let page = supervisor.get(&editor).await.body;
+    assert!(page.contains(">Publish<"), "a publisher can publish");
+    assert_eq!(supervisor.post(&editor, &editor, &[("status", "published")]).await.status, 303);
+    let got = customer.get(&format!("/portal/kb/{id}")).await;
+    assert_eq!(got.status, 200);
+    assert!(got.body.contains("Printing from the tablet app") && got.body.contains("Pair the printer."));
+    let (_, article) = s.get(&format!("/api/v1/kb/articles/{id}"), &a.admin_token).await;
+    assert_eq!(article["body"], "## Steps\n\n1. Open **Settings**.\n2. Pair the printer.", "line ends are normalised");
+    assert_eq!(article["status"], "published");
+    // A writer may no longer edit the published article; the page says so.
+    assert!(agent.get(&editor).await.body.contains("a publisher edits it"));
+}
+
 on_both_backends!(
     every_page_checks_its_permission_for_every_role,
     signed_out_visitors_are_sent_to_sign_in,
@@ -491,4 +531,5 @@ on_both_backends!(
     help_center_votes_count_once_per_browser_and_are_limited,
     files_go_with_replies_and_internal_ones_stay_internal,
     the_ai_endpoint_keeps_its_key_unless_told,
+    writers_draft_and_publishers_publish_articles,
 );

@@ -1,6 +1,7 @@
 //! The agent workspace: ticket views with counts, filters and search; the ticket page with
 //! the conversation, properties, history, attachments and the AI panel.
 
+pub mod kb;
 mod ticket;
 
 pub use ticket::{ai_draft, ai_summary, assign_me, attach, attachment, next, properties, reply, resolve, ticket};

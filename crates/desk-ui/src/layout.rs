@@ -15,6 +15,7 @@ pub enum Area {
     Agent,
     Portal,
     HelpCenter,
+    Articles,
     Admin,
     Account,
 }
@@ -84,6 +85,9 @@ fn nav_links(ctx: &Ctx, area: Area) -> Markup {
         }
         @if !p.staff && p.can(perm::TICKETS_CREATE) {
             li { a href="/portal/tickets/new" { (t.portal.new_ticket) } }
+        }
+        @if p.can(perm::KB_WRITE) {
+            li { a href="/agent/kb" aria-current=[current(Area::Articles)] { (t.kb.articles) } }
         }
         @if p.can(perm::KB_READ) {
             li { a href="/portal/kb" aria-current=[current(Area::HelpCenter)] { (t.c.help_center) } }

@@ -76,6 +76,12 @@ pub fn pages() -> Vec<PageDef> {
         page(M::POST, "/agent/tickets/{id}/resolve", need(perm::TICKETS_MANAGE), post(agent::resolve)),
         page(M::POST, "/agent/tickets/{id}/ai/summary", need(perm::TICKETS_MANAGE), post(agent::ai_summary)),
         page(M::POST, "/agent/tickets/{id}/ai/draft", need(perm::TICKETS_MANAGE), post(agent::ai_draft)),
+        page(M::GET, "/agent/kb", need(perm::KB_WRITE), get(agent::kb::list)),
+        page(M::GET, "/agent/kb/new", need(perm::KB_WRITE), get(agent::kb::new_form)),
+        page(M::POST, "/agent/kb", need(perm::KB_WRITE), post(agent::kb::create)),
+        page(M::GET, "/agent/kb/{id}", need(perm::KB_WRITE), get(agent::kb::edit)),
+        page(M::POST, "/agent/kb/{id}", need(perm::KB_WRITE), post(agent::kb::save)),
+        page(M::POST, "/agent/tickets/{id}/article", need(perm::KB_WRITE), post(agent::kb::from_ticket)),
         page(M::GET, "/attachments/{id}", need(perm::ATTACHMENTS_WRITE), get(agent::attachment)),
         // Customer portal.
         page(M::GET, "/portal", need(perm::TICKETS_READ), get(portal::home)),

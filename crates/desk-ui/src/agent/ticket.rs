@@ -250,6 +250,9 @@ fn ai_panel(ctx: &Ctx, d: &TicketData, extras: &Extras, base: &str) -> Markup {
                 form #summary-form method="post" action={ (base) "/ai/summary" } data-ai="summary" { (csrf(ctx)) button type="submit" { (a.summarise) } }
                 form #draft-form method="post" action={ (base) "/ai/draft" } data-ai="draft" { (csrf(ctx)) button type="submit" { (a.draft_reply) } }
             }
+            @if ctx.can(perm::KB_WRITE) && matches!(d.ticket.status.as_str(), "resolved" | "closed") {
+                form #article-form method="post" action={ (base) "/article" } { (csrf(ctx)) button type="submit" { (a.draft_article) } }
+            }
             div #ai-summary role="status" {
                 @if let Some(sm) = &extras.summary { h3 { (a.summary) } p { (sm.summary) } }
             }

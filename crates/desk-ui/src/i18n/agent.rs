@@ -47,6 +47,7 @@ super::texts!(
         summarise: "Summarise" | "Zusammenfassen",
         summary: "Summary" | "Zusammenfassung",
         draft_reply: "Draft reply" | "Antwort entwerfen",
+        draft_article: "Turn into a help article" | "Als Hilfeartikel entwerfen",
         draft_sources: "The draft draws on:" | "Der Entwurf stützt sich auf:",
         similar_tickets: "Similar tickets" | "Ähnliche Tickets",
         related_articles: "Related articles" | "Passende Artikel",

@@ -235,7 +235,7 @@ async fn axe_violations(b: &Browser, source: &str) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_kind_of_page_passes_the_wcag_aa_checks_at_phone_and_desktop_width() {
+async fn every_kind_of_page_passes_the_wcag_aa_checks_and_fits_a_phone() {
     let s = TestServer::start(Backend::Sqlite).await;
     let a = seed(&s, "axe").await;
     let base = s.base.clone();
@@ -293,6 +293,10 @@ async fn every_kind_of_page_passes_the_wcag_aa_checks_at_phone_and_desktop_width
                 viewport(&b, width).await;
                 for v in axe_violations(&b, &source).await {
                     failures.push(format!("{path} at {width} px: {v}"));
+                }
+                let sizes = b.execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![]).await;
+                if sizes[0].as_u64() > sizes[1].as_u64() {
+                    failures.push(format!("{path} at {width} px scrolls sideways: [scrollWidth, innerWidth] = {sizes}"));
                 }
                 checked += 1;
             }

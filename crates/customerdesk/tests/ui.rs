@@ -519,6 +519,49 @@ async fn writers_draft_and_publishers_publish_articles(backend: Backend) {
     assert!(agent.get(&editor).await.body.contains("a publisher edits it"));
 }
 
+async fn agents_change_tickets_in_bulk_merge_duplicates_and_correct_labels(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uio").await;
+    let mut agent = Page::sign_in(&s, &a.slug, &a.emails["agent"]).await;
+    let (t1, t3) = (a.customer_ticket.clone(), a.company_admin_ticket.clone());
+    let list = "/agent/tickets?view=all";
+    let got = agent
+        .post(list, "/agent/tickets/bulk", &[("ids", &t1), ("ids", &t3), ("priority", "high"), ("status", ""), ("back", list)])
+        .await;
+    assert_eq!(got.status, 303);
+    let back = got.location.expect("back to the list");
+    assert_eq!(back, format!("{list}&changed=2&refused=0"));
+    assert!(agent.get(&back).await.body.contains("Changed 2 tickets; 0 could not be changed."));
+    for id in [&t1, &t3] {
+        let (_, t) = s.get(&format!("/api/v1/tickets/{id}"), &a.admin_token).await;
+        assert_eq!(t["priority"], "high", "{t}");
+    }
+    let got = agent.post(list, "/agent/tickets/bulk", &[("ids", "not-an-id"), ("priority", "low")]).await;
+    assert_eq!(got.status, 422);
+    // A move the state machine refuses is counted, not applied.
+    let got = agent.post(list, "/agent/tickets/bulk", &[("ids", &t1), ("status", "closed"), ("back", list)]).await;
+    assert!(got.location.expect("back").ends_with("changed=0&refused=1"));
+
+    let got = agent.post(&format!("/agent/tickets/{t3}"), &format!("/agent/tickets/{t3}/merge"), &[("into", &t1)]).await;
+    assert_eq!((got.status, got.location), (303, Some(format!("/agent/tickets/{t1}"))));
+    let (_, t) = s.get(&format!("/api/v1/tickets/{t3}"), &a.admin_token).await;
+    assert_eq!((t["status"].as_str(), t["duplicate_of"].as_str()), (Some("duplicate"), Some(t1.as_str())), "{t}");
+    assert!(agent.get(&format!("/agent/tickets/{t3}")).await.body.contains("This ticket is a duplicate."));
+
+    let got = agent
+        .post(
+            &format!("/agent/tickets/{t1}"),
+            &format!("/agent/tickets/{t1}/ai/classification"),
+            &[("category", "billing"), ("sentiment", "angry")],
+        )
+        .await;
+    assert_eq!(got.status, 303, "{}", got.body);
+    let (_, c) = s.get(&format!("/api/v1/tickets/{t1}/ai/classification"), &a.admin_token).await;
+    assert_eq!((c["corrected_category"].as_str(), c["corrected_sentiment"].as_str()), (Some("billing"), Some("angry")), "{c}");
+    let page = agent.get(&format!("/agent/tickets/{t1}")).await.body;
+    assert!(page.contains("<dd>Billing</dd>") && page.contains("<dd>Angry</dd>"), "the page shows the corrected labels");
+}
+
 on_both_backends!(
     every_page_checks_its_permission_for_every_role,
     signed_out_visitors_are_sent_to_sign_in,
@@ -532,4 +575,5 @@ on_both_backends!(
     files_go_with_replies_and_internal_ones_stay_internal,
     the_ai_endpoint_keeps_its_key_unless_told,
     writers_draft_and_publishers_publish_articles,
+    agents_change_tickets_in_bulk_merge_duplicates_and_correct_labels,
 );

@@ -22,6 +22,8 @@ pub use ai::{
 pub use ai_engine::{AiEngine, AiOptions, MODEL_ID, ModelState};
 pub use attachments::{MAX_ATTACHMENT_BYTES, Upload};
 pub use auth::{Login, NewTenantInput, TOKEN_TTL_MS, hash_password};
+/// The labels the classifier gives tickets.
+pub use desk_ai::classify::{CATEGORIES as AI_CATEGORIES, SENTIMENTS as AI_SENTIMENTS};
 pub use desk_store::{Principal, Store};
 pub use directory::{NewCompanyInput, NewUserInput, UserPatchInput};
 pub use error::{CoreError, CoreResult};

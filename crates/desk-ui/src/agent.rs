@@ -4,19 +4,23 @@
 pub mod kb;
 mod ticket;
 
-pub use ticket::{ai_draft, ai_summary, assign_me, attach, attachment, next, properties, reply, resolve, ticket};
+pub use ticket::{
+    ai_draft, ai_summary, assign_me, attach, attachment, correct_classification, merge, next, properties, reply, resolve, ticket,
+};
 
+use axum::Form;
 use axum::extract::{Query, State};
-use axum::response::Redirect;
-use desk_core::TicketListInput;
+use axum::response::{IntoResponse, Redirect};
+use desk_core::{CoreError, TicketListInput, TicketPatchInput};
 use desk_domain::{Priority, Status, View};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::UiState;
 use crate::i18n::fill;
+use crate::layout::csrf;
 use crate::layout::{Area, page, priority_badge, snippet, status_badge, time};
-use crate::session::{Ctx, PageResult, encode};
+use crate::session::{Ctx, Failure, PageResult, encode, safe_next};
 
 /// `/agent`: the default view.
 pub async fn home() -> Redirect {
@@ -31,6 +35,9 @@ pub struct ListQuery {
     priority: Option<String>,
     q: Option<String>,
     cursor: Option<String>,
+    /// After a bulk change: how many tickets changed and how many refused.
+    changed: Option<usize>,
+    refused: Option<usize>,
 }
 
 fn nonempty(v: Option<&String>) -> Option<String> {
@@ -114,15 +121,34 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
                     label { span { (t.c.priority) } (select_of("priority", ctx.t.agent.any, q.priority.as_deref(), Priority::ALL.iter().map(|s| (s.as_str(), t.c.priority(s.as_str()))))) }
                     button type="submit" { (t.agent.apply) }
                 }
+                @if let (Some(n), Some(m)) = (q.changed, q.refused) {
+                    p.card role="status" { (fill(t.agent.bulk_done, &[("n", &n), ("m", &m)])) }
+                }
                 @if tickets.items.is_empty() {
                     p.empty { (t.agent.no_tickets) }
                 } @else {
+                    form #bulk-form.bulk method="post" action="/agent/tickets/bulk" aria-label=(t.agent.bulk_title) {
+                        (csrf(&ctx))
+                        input type="hidden" name="back" value=(ctx.here);
+                        label { span { (t.agent.set_status) }
+                            select name="status" { option value="" { (t.agent.no_change) } @for st in [Status::Open, Status::InProgress, Status::WaitingOnCustomer, Status::Resolved, Status::Closed] { option value=(st.as_str()) { (t.c.status(st.as_str())) } } }
+                        }
+                        label { span { (t.agent.set_priority) }
+                            select name="priority" { option value="" { (t.agent.no_change) } @for pr in Priority::ALL { option value=(pr.as_str()) { (t.c.priority(pr.as_str())) } } }
+                        }
+                        label.check { input type="checkbox" name="assign_me" value="on"; " " (t.agent.assign_to_me) }
+                        button type="submit" { (t.agent.bulk_apply) }
+                    }
                     table.tickets {
                         caption.visually-hidden { (view_label(&ctx, current_view)) }
-                        thead { tr { th scope="col" { "#" } th scope="col" { (t.agent.subject) } th scope="col" { (t.agent.requester) } th scope="col" { (t.c.status) } th scope="col" { (t.c.priority) } th scope="col" { (t.agent.assignee) } th scope="col" { (t.c.updated) } } }
+                        thead { tr { th scope="col" { span.visually-hidden { (t.agent.bulk_title) } } th scope="col" { "#" } th scope="col" { (t.agent.subject) } th scope="col" { (t.agent.requester) } th scope="col" { (t.c.status) } th scope="col" { (t.c.priority) } th scope="col" { (t.agent.assignee) } th scope="col" { (t.c.updated) } } }
                         tbody {
                             @for (ticket, hit) in &tickets.items {
                                 tr {
+                                    td.pick {
+                                        input type="checkbox" name="ids" value=(ticket.id) form="bulk-form" id={ "pick-" (ticket.id) }
+                                            aria-label=(fill(t.agent.select_ticket, &[("key", &ticket_key(&ctx, ticket.number))]));
+                                    }
                                     td.key { (ticket_key(&ctx, ticket.number)) }
                                     td.subject {
                                         a href={ "/agent/tickets/" (ticket.id) "?view=" (encode(&view)) } { (ticket.subject) }
@@ -155,4 +181,46 @@ pub fn select_of<'a>(name: &str, any: &str, current: Option<&str>, values: impl 
             @for (value, label) in values { option value=(value) selected[value == current] { (label) } }
         }
     }
+}
+
+/// The bulk form: the ticket ids ticked and the changes to make.
+#[derive(Default)]
+struct BulkForm {
+    ids: Vec<uuid::Uuid>,
+    status: Option<String>,
+    priority: Option<String>,
+    assign_me: bool,
+    back: Option<String>,
+}
+
+/// Applies one change to every ticked ticket, each on its own (one refused move does not stop
+/// the others), and goes back to the list with how many changed.
+pub async fn bulk(State(s): State<UiState>, ctx: Ctx, Form(fields): Form<Vec<(String, String)>>) -> PageResult {
+    let p = ctx.principal()?;
+    let mut f = BulkForm::default();
+    for (k, v) in fields {
+        match k.as_str() {
+            "ids" => f.ids.push(uuid::Uuid::try_parse(&v).map_err(|_| Failure(CoreError::field("ids", "is not a ticket id")))?),
+            "status" if !v.is_empty() => f.status = Some(v),
+            "priority" if !v.is_empty() => f.priority = Some(v),
+            "assign_me" => f.assign_me = true,
+            "back" => f.back = safe_next(Some(&v)),
+            _ => {}
+        }
+    }
+    let patch = TicketPatchInput {
+        status: f.status,
+        priority: f.priority,
+        assignee_id: f.assign_me.then_some(Some(p.user.id)),
+        ..TicketPatchInput::default()
+    };
+    let back = f.back.unwrap_or_else(|| "/agent/tickets".into());
+    if patch.is_empty() || f.ids.is_empty() {
+        return Ok(Redirect::to(&back).into_response());
+    }
+    let results = s.desk.bulk_update(p, &f.ids, &patch).await?;
+    let changed = results.iter().filter(|(_, r)| r.is_ok()).count();
+    let sep = if back.contains('?') { '&' } else { '?' };
+    let target = format!("{back}{sep}changed={changed}&refused={}", results.len() - changed);
+    Ok(Redirect::to(&target).into_response())
 }

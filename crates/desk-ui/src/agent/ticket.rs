@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use desk_core::{CommentInput, CoreError, ReplyDraft, Summary, TicketListInput, TicketPatchInput};
+use desk_core::{AI_CATEGORIES, AI_SENTIMENTS, CommentInput, CoreError, ReplyDraft, Summary, TicketListInput, TicketPatchInput};
 use desk_domain::permissions as perm;
 use desk_domain::{Actor, Priority, Status};
 use desk_store::{AttachmentRecord, CommentRecord, EventRecord, GroupRecord, Page, TicketRecord, UserRecord};
@@ -127,6 +127,9 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
             header.ticket-head {
                 p.crumbs { a href={ "/agent/tickets" (view_q) } { "← " (a.back_to_list) } }
                 h1 { span.key { (ticket_key(ctx, tk.number)) } " " (tk.subject) }
+                @if let Some(target) = tk.duplicate_of {
+                    p.card role="note" { (a.duplicate_of) " " a href={ "/agent/tickets/" (target) } { (a.open_original) } }
+                }
                 p.meta {
                     (status_badge(ctx, &tk.status)) " " (priority_badge(ctx, &tk.priority)) " "
                     (fill(a.opened_by, &[("name", &name(tk.requester_id))])) " · " (time(tk.created_at))
@@ -240,10 +243,23 @@ fn ai_panel(ctx: &Ctx, d: &TicketData, extras: &Extras, base: &str) -> Markup {
             h2 #ai-title { (a.ai_assistant) }
             @if d.ai.unavailable { p.muted role="status" { (a.ai_unavailable) } }
             @if let Some(c) = &d.ai.classification {
+                @let category = c.corrected_category.as_deref().unwrap_or(&c.category);
+                @let sentiment = c.corrected_sentiment.as_deref().unwrap_or(&c.sentiment);
                 dl.props {
-                    dt { (a.category) } dd { (c.corrected_category.as_deref().unwrap_or(&c.category)) }
-                    dt { (a.sentiment) } dd { (c.corrected_sentiment.as_deref().unwrap_or(&c.sentiment)) }
+                    dt { (a.category) } dd { (ai_label(ctx, category)) }
+                    dt { (a.sentiment) } dd { (ai_label(ctx, sentiment)) }
                     @if c.escalate { dt { (a.escalate) } dd { strong { (ctx.t.c.yes) } } }
+                }
+                details.correct {
+                    summary { (a.correct_labels) }
+                    form method="post" action={ (base) "/ai/classification" } {
+                        (csrf(ctx))
+                        label for="c-category" { (a.category) }
+                        select #c-category name="category" { @for v in AI_CATEGORIES { option value=(v) selected[*v == category] { (ai_label(ctx, v)) } } }
+                        label for="c-sentiment" { (a.sentiment) }
+                        select #c-sentiment name="sentiment" { @for v in AI_SENTIMENTS { option value=(v) selected[*v == sentiment] { (ai_label(ctx, v)) } } }
+                        button type="submit" { (ctx.t.c.save) }
+                    }
                 }
             }
             div.quick {
@@ -258,7 +274,22 @@ fn ai_panel(ctx: &Ctx, d: &TicketData, extras: &Extras, base: &str) -> Markup {
             }
             h3 { (a.similar_tickets) }
             @if d.ai.similar.is_empty() { p.muted { (ctx.t.c.none) } }
-            ul.compact { @for st in &d.ai.similar { li { a href={ "/agent/tickets/" (st.id) } { (ticket_key(ctx, st.number)) " " (st.subject) } " " (status_badge(ctx, &st.status)) } } }
+            ul.compact {
+                @for st in &d.ai.similar {
+                    li {
+                        a href={ "/agent/tickets/" (st.id) } { (ticket_key(ctx, st.number)) " " (st.subject) } " " (status_badge(ctx, &st.status))
+                        @if d.ticket.status != "duplicate" {
+                            form.inline method="post" action={ (base) "/merge" } {
+                                (csrf(ctx))
+                                input type="hidden" name="into" value=(st.id);
+                                button.link type="submit" {
+                                    (a.merge_into) span.visually-hidden { " (" (fill(a.merge_into_label, &[("key", &ticket_key(ctx, st.number))])) ")" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             h3 { (a.related_articles) }
             @if d.ai.related.is_empty() { p.muted { (ctx.t.c.none) } }
             ul.compact { @for r in &d.ai.related { li { a href={ "/portal/kb/" (r.id) } { (r.title) } } } }
@@ -359,6 +390,59 @@ pub async fn attach(
         s.desk.add_attachment(p, ticket, upload).await?;
     }
     Ok(())
+}
+
+/// The label of a classifier category or sentiment.
+fn ai_label(ctx: &Ctx, value: &str) -> &'static str {
+    let a = ctx.t.agent;
+    match value {
+        "technical" => a.cat_technical,
+        "product" => a.cat_product,
+        "billing" => a.cat_billing,
+        "feature" => a.cat_feature,
+        "complaint" => a.cat_complaint,
+        "other" => a.cat_other,
+        "positive" => a.sent_positive,
+        "neutral" => a.sent_neutral,
+        "negative" => a.sent_negative,
+        "angry" => a.sent_angry,
+        _ => ctx.t.c.unknown,
+    }
+}
+
+/// The correction form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CorrectionForm {
+    category: String,
+    sentiment: String,
+}
+
+/// Corrects the classifier's labels; corrections train the tenant's classifier.
+pub async fn correct_classification(
+    State(s): State<UiState>,
+    ctx: Ctx,
+    Path(id): Path<Uuid>,
+    Form(f): Form<CorrectionForm>,
+) -> PageResult {
+    let p = ctx.principal()?;
+    let some = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
+    let (category, sentiment) = (some(&f.category), some(&f.sentiment));
+    s.desk.correct_classification(p, id, category.as_deref(), sentiment.as_deref(), None).await?;
+    Ok(Redirect::to(&format!("/agent/tickets/{id}")).into_response())
+}
+
+/// The merge form.
+#[derive(Deserialize)]
+pub struct MergeForm {
+    into: Uuid,
+}
+
+/// Marks this ticket a duplicate of another and opens the other.
+pub async fn merge(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Form(f): Form<MergeForm>) -> PageResult {
+    let p = ctx.principal()?;
+    s.desk.merge_ticket(p, id, f.into).await?;
+    Ok(Redirect::to(&format!("/agent/tickets/{}", f.into)).into_response())
 }
 
 /// The properties form.

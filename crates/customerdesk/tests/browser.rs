@@ -270,6 +270,7 @@ async fn every_kind_of_page_passes_the_wcag_aa_checks_and_fits_a_phone() {
                 "/agent/tickets?view=all".into(),
                 format!("/agent/tickets/{ticket}"),
                 "/portal/kb?q=password".into(),
+                "/agent/tickets/new".into(),
                 "/agent/kb".into(),
                 "/agent/kb/new".into(),
                 format!("/agent/kb/{article}"),

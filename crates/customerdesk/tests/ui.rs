@@ -562,6 +562,46 @@ async fn agents_change_tickets_in_bulk_merge_duplicates_and_correct_labels(backe
     assert!(page.contains("<dd>Billing</dd>") && page.contains("<dd>Angry</dd>"), "the page shows the corrected labels");
 }
 
+async fn agents_open_tickets_for_customers(backend: Backend) {
+    let s = TestServer::start_with(backend, common::ai_options()).await;
+    let a = seed(&s, "uip").await;
+    let mut agent = Page::sign_in(&s, &a.slug, &a.emails["agent"]).await;
+    let form = agent.get("/agent/tickets/new").await.body;
+    assert!(
+        form.contains(&a.emails["customer"]) && !form.contains(&a.emails["supervisor"]),
+        "customers to choose from, not staff"
+    );
+    let customer_id = a.ids["user"].clone();
+    let got = agent
+        .post(
+            "/agent/tickets/new",
+            "/agent/tickets",
+            &[
+                ("requester_id", &customer_id),
+                ("channel", "phone"),
+                ("priority", "high"),
+                ("subject", "Called: scanner offline"),
+                ("description", "Customer called, the scanner shows offline."),
+                ("assign_me", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(got.status, 303, "{}", got.body);
+    let id = got.location.expect("the ticket").trim_start_matches("/agent/tickets/").to_owned();
+    let (_, t) = s.get(&format!("/api/v1/tickets/{id}"), &a.admin_token).await;
+    assert_eq!(
+        (t["channel"].as_str(), t["priority"].as_str(), t["requester_id"].as_str()),
+        (Some("phone"), Some("high"), Some(customer_id.as_str())),
+        "{t}"
+    );
+    assert!(t["assignee_id"].is_string(), "assigned to the agent: {t}");
+    let mut customer = Page::sign_in(&s, &a.slug, &a.emails["customer"]).await;
+    assert!(customer.get("/portal").await.body.contains("Called: scanner offline"), "the customer sees it in the portal");
+    let got =
+        agent.post("/agent/tickets/new", "/agent/tickets", &[("requester_id", ""), ("subject", "x"), ("description", "y")]).await;
+    assert_eq!(got.status, 422, "a customer must be chosen");
+}
+
 on_both_backends!(
     every_page_checks_its_permission_for_every_role,
     signed_out_visitors_are_sent_to_sign_in,
@@ -576,4 +616,5 @@ on_both_backends!(
     the_ai_endpoint_keeps_its_key_unless_told,
     writers_draft_and_publishers_publish_articles,
     agents_change_tickets_in_bulk_merge_duplicates_and_correct_labels,
+    agents_open_tickets_for_customers,
 );

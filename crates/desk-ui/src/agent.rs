@@ -114,6 +114,7 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
                 }
             }
             section.list aria-labelledby="list-title" {
+                p.actions { a.button.primary href="/agent/tickets/new" { (t.agent.new_ticket) } }
                 form.filters method="get" action="/agent/tickets" role="search" {
                     input type="hidden" name="view" value=(view);
                     label { span { (t.c.search) } input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder=(t.agent.search_placeholder); }
@@ -223,4 +224,78 @@ pub async fn bulk(State(s): State<UiState>, ctx: Ctx, Form(fields): Form<Vec<(St
     let sep = if back.contains('?') { '&' } else { '?' };
     let target = format!("{back}{sep}changed={changed}&refused={}", results.len() - changed);
     Ok(Redirect::to(&target).into_response())
+}
+
+/// A ticket opened by an agent for a customer (a phone call, a chat, an email forwarded by hand).
+pub async fn new_form(State(s): State<UiState>, ctx: Ctx) -> PageResult {
+    let p = ctx.principal()?;
+    let t = ctx.t;
+    let customers: Vec<_> = match s.desk.list_users(p, desk_store::Page { limit: 1000, offset: 0 }).await {
+        Ok(users) => users.into_iter().filter(|u| !u.staff && u.active).collect(),
+        Err(CoreError::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let body = html! {
+        p.crumbs { a href="/agent/tickets" { "← " (t.agent.back_to_list) } }
+        h1 { (t.agent.new_ticket) }
+        form.card.narrow-form method="post" action="/agent/tickets" {
+            (csrf(&ctx))
+            label for="t-requester" { (t.agent.requester) }
+            select #t-requester name="requester_id" required {
+                option value="" { (t.agent.choose_customer) }
+                @for u in &customers { option value=(u.id) { (u.name) " <" (u.email) ">" } }
+            }
+            div.two {
+                div {
+                    label for="t-channel" { (t.agent.channel) }
+                    select #t-channel name="channel" {
+                        @for (value, label) in [("phone", t.agent.ch_phone), ("email", t.agent.ch_email), ("chat", t.agent.ch_chat), ("web", t.agent.ch_web)] {
+                            option value=(value) { (label) }
+                        }
+                    }
+                }
+                div {
+                    label for="t-priority" { (t.c.priority) }
+                    select #t-priority name="priority" { @for pr in Priority::ALL { option value=(pr.as_str()) selected[*pr == Priority::Medium] { (t.c.priority(pr.as_str())) } } }
+                }
+            }
+            label for="t-subject" { (t.agent.subject) }
+            input #t-subject name="subject" required maxlength="200";
+            label for="t-description" { (t.agent.description) }
+            textarea #t-description name="description" rows="8" required {}
+            label.check { input type="checkbox" name="assign_me" value="on" checked; " " (t.agent.assign_to_me) }
+            button.primary type="submit" { (t.agent.create_ticket) }
+        }
+    };
+    Ok(page(&ctx, Area::Agent, t.agent.new_ticket, &body))
+}
+
+/// The new ticket's fields.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct NewTicketForm {
+    requester_id: String,
+    channel: String,
+    priority: String,
+    subject: String,
+    description: String,
+    assign_me: String,
+}
+
+/// Opens the ticket for the customer and shows it.
+pub async fn create(State(s): State<UiState>, ctx: Ctx, Form(f): Form<NewTicketForm>) -> PageResult {
+    let p = ctx.principal()?;
+    let requester = uuid::Uuid::try_parse(f.requester_id.trim())
+        .map_err(|_| Failure(CoreError::field("requester_id", "choose a customer")))?;
+    let input = desk_core::TicketInput {
+        subject: f.subject,
+        description: f.description,
+        priority: Some(f.priority).filter(|v| !v.is_empty()),
+        channel: Some(f.channel).filter(|v| !v.is_empty()),
+        requester_id: Some(requester),
+        assignee_id: (!f.assign_me.is_empty()).then_some(p.user.id),
+        ..desk_core::TicketInput::default()
+    };
+    let ticket = s.desk.create_ticket(p, input).await?;
+    Ok(Redirect::to(&format!("/agent/tickets/{}", ticket.id)).into_response())
 }

@@ -68,6 +68,8 @@ pub fn pages() -> Vec<PageDef> {
         // Agent workspace.
         page(M::GET, "/agent", need(perm::TICKETS_MANAGE), get(agent::home)),
         page(M::GET, "/agent/tickets", need(perm::TICKETS_MANAGE), get(agent::list)),
+        page(M::GET, "/agent/tickets/new", need(perm::TICKETS_MANAGE), get(agent::new_form)),
+        page(M::POST, "/agent/tickets", need(perm::TICKETS_MANAGE), post(agent::create)),
         page(M::GET, "/agent/tickets/{id}", need(perm::TICKETS_MANAGE), get(agent::ticket)),
         page(M::GET, "/agent/tickets/{id}/next", need(perm::TICKETS_MANAGE), get(agent::next)),
         page(M::POST, "/agent/tickets/{id}/reply", need(perm::TICKETS_MANAGE), with_files(post(agent::reply))),

@@ -180,6 +180,20 @@ async fn customer_asks_agent_answers_with_ai_draft_customer_rates() {
         .await;
     assert!(squash(&thread).contains(&squash(&reply)), "the whole reply is in the thread:\n{reply}\n---\n{thread}");
 
+    // Keyboard: `a` assigns the ticket to the agent, `n` opens an internal note in the editor.
+    b.execute("document.activeElement.blur()", vec![]).await;
+    b.press_key("a").await;
+    b.wait_until("`a` to assign the ticket to the agent", PAGE, async || {
+        let v = b.try_property("#p-assignee", "selectedOptions").await?;
+        let text = b.execute("return document.querySelector('#p-assignee').selectedOptions[0].text", vec![]).await;
+        (v.is_array() && text.as_str().is_some_and(|t| t == "agent")).then_some(())
+    })
+    .await;
+    b.execute("document.activeElement.blur()", vec![]).await;
+    b.press_key("n").await;
+    let noted = b.execute("return [document.activeElement.id, document.getElementById('internal').checked]", vec![]).await;
+    assert_eq!(noted, json!(["reply-body", true]), "`n` puts the focus in the editor as an internal note");
+
     // d. The agent's ticket page at phone and desktop widths.
     screenshots(&b, "agent-ticket", &[375, 1280]).await;
 

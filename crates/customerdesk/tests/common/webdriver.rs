@@ -252,6 +252,14 @@ impl Browser {
         self.post("execute/sync", json!({"script": script, "args": args}), &format!("running `{script}`")).await
     }
 
+    /// Presses and releases one key on the keyboard, wherever the focus is (W3C actions).
+    pub async fn press_key(&self, key: &str) {
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}
+        ]}]});
+        self.post("actions", actions, &format!("pressing {key:?}")).await;
+    }
+
     pub async fn set_window_size(&self, width: u32, height: u32) {
         self.post("window/rect", json!({"width": width, "height": height}), &format!("resizing to {width}x{height}")).await;
     }

@@ -348,6 +348,32 @@ async fn admins_change_roles_and_deactivate_users(backend: Backend) {
     assert_eq!(got.status, 403);
     let (status, body) = s.patch(&format!("/api/v1/users/{me}"), &a.admin_token, json!({"active": false})).await;
     assert_eq!(status, 403, "{body}");
+    // users:manage alone cannot make an admin: a role is given only by someone holding all of it.
+    let (_, roles) = s.get("/api/v1/roles", &a.admin_token).await;
+    let supervisor_role = roles["items"].as_array().expect("roles").iter().find(|r| r["name"] == "supervisor").expect("role");
+    let mut perms = supervisor_role["permissions"].as_array().expect("perms").clone();
+    perms.push(json!("users:manage"));
+    let rid = supervisor_role["id"].as_str().expect("id");
+    assert_eq!(s.patch(&format!("/api/v1/roles/{rid}"), &a.admin_token, json!({"permissions": perms})).await.0, 200);
+    let supervisor = a.token(&s, "supervisor").await;
+    let (_, users) = s.get("/api/v1/users?limit=100", &a.admin_token).await;
+    let agent_id =
+        users["items"].as_array().expect("users").iter().find(|u| u["email"] == a.emails["agent"].as_str()).expect("agent")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+    let (status, _) = s.patch(&format!("/api/v1/users/{agent_id}"), &supervisor, json!({"role": "admin"})).await;
+    assert_eq!(status, 403, "a supervisor cannot promote anyone to admin");
+    let (status, _) = s
+        .post(
+            "/api/v1/users",
+            &supervisor,
+            json!({"email": "sneaky@uij.example", "role": "admin", "password": "a-long-password-1"}),
+        )
+        .await;
+    assert_eq!(status, 403, "nor create an admin");
+    let (status, _) = s.patch(&format!("/api/v1/users/{user}"), &supervisor, json!({"role": "customer"})).await;
+    assert_eq!(status, 200, "but may give roles within their own permissions");
     let (status, body) = s.patch(&format!("/api/v1/users/{user}"), &a.admin_token, json!({"role": "nobody"})).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["fields"][0]["field"], "role");
@@ -515,6 +541,13 @@ async fn writers_draft_and_publishers_publish_articles(backend: Backend) {
     let (_, article) = s.get(&format!("/api/v1/kb/articles/{id}"), &a.admin_token).await;
     assert_eq!(article["body"], "## Steps\n\n1. Open **Settings**.\n2. Pair the printer.", "line ends are normalised");
     assert_eq!(article["status"], "published");
+    // Saving the editor unchanged (the browser sends \r\n) makes no new version.
+    let (_, before) = s.get(&format!("/api/v1/kb/articles/{id}/versions"), &a.admin_token).await;
+    let mut same = fields.to_vec();
+    same.push(("notes", ""));
+    assert_eq!(supervisor.post(&editor, &editor, &same).await.status, 303);
+    let (_, after) = s.get(&format!("/api/v1/kb/articles/{id}/versions"), &a.admin_token).await;
+    assert_eq!(before["items"].as_array().map(Vec::len), after["items"].as_array().map(Vec::len), "no new version: {after}");
     // A writer may no longer edit the published article; the page says so.
     assert!(agent.get(&editor).await.body.contains("a publisher edits it"));
 }
@@ -600,6 +633,12 @@ async fn agents_open_tickets_for_customers(backend: Backend) {
     let got =
         agent.post("/agent/tickets/new", "/agent/tickets", &[("requester_id", ""), ("subject", "x"), ("description", "y")]).await;
     assert_eq!(got.status, 422, "a customer must be chosen");
+    let (_, me) = s.get("/api/v1/me", &a.admin_token).await;
+    let admin_id = me["user"]["id"].as_str().expect("id").to_owned();
+    let got = agent
+        .post("/agent/tickets/new", "/agent/tickets", &[("requester_id", &admin_id), ("subject", "x"), ("description", "y")])
+        .await;
+    assert_eq!(got.status, 422, "staff are not requesters");
 }
 
 on_both_backends!(

@@ -25,6 +25,14 @@ pub struct NewCompanyInput {
     pub domain: Option<String>,
 }
 
+/// Whether the principal may give a role: each of its permissions must be one they hold
+/// themselves or one the default customer roles have, so `users:manage` alone can add
+/// customers but cannot make an admin.
+fn grantable(p: &Principal, role: &RoleRecord) -> bool {
+    let customer_side = |x: &str| perm::DEFAULT_ROLES.iter().filter(|r| !r.staff).any(|r| r.permissions.contains(&x));
+    role.permissions.iter().all(|x| p.can(x) || customer_side(x))
+}
+
 /// A change to a user: only the fields set change.
 #[derive(Debug, Clone, Default)]
 pub struct UserPatchInput {
@@ -52,6 +60,9 @@ impl Desk {
             }
             Some(r) if r.staff && input.company_id.is_some() => {
                 e.add("company_id", "staff users do not belong to a customer company");
+            }
+            Some(r) if !grantable(p, r) => {
+                return Err(CoreError::Forbidden("you can only give roles whose permissions you have yourself".into()));
             }
             Some(_) => {}
         }
@@ -91,6 +102,9 @@ impl Desk {
                 ),
                 Some(r) if r.staff && current.company_id.is_some() => {
                     e.add("role", "a user of a customer company cannot have a staff role");
+                }
+                Some(r) if !grantable(p, r) => {
+                    return Err(CoreError::Forbidden("you can only give roles whose permissions you have yourself".into()));
                 }
                 Some(_) => {}
             }

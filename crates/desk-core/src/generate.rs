@@ -47,6 +47,14 @@ pub(crate) struct Endpoint {
     api_key: Option<String>,
 }
 
+/// Whether two URLs share scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 /// Seals `plain` with a random nonce (stored first).
 pub(crate) fn seal(secret: &[u8; 32], plain: &[u8]) -> CoreResult<Vec<u8>> {
     let mut nonce = [0u8; 12];
@@ -94,7 +102,14 @@ impl Desk {
         e.finish()?;
         let sealed = match input.api_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
             Some(key) => Some(seal(&self.ai.secret()?, key.as_bytes())?),
-            None if input.keep_api_key => self.store.ai_settings(&p.ctx).await?.and_then(|s| s.api_key_sealed),
+            // A stored key is only ever sent where it was first meant to go: a new scheme, host or
+            // port needs the key entered again.
+            None if input.keep_api_key => match self.store.ai_settings(&p.ctx).await? {
+                Some(cur) if cur.api_key_sealed.is_some() && !same_origin(&cur.base_url, url) => {
+                    return Err(CoreError::field("api_key", "enter the key again for a new address"));
+                }
+                cur => cur.and_then(|s| s.api_key_sealed),
+            },
             None => None,
         };
         let record = AiSettingsRecord {

@@ -102,6 +102,17 @@ fn stored_status(a: &ArticleRecord) -> CoreResult<ArticleStatus> {
     ArticleStatus::parse(&a.status).ok_or_else(|| CoreError::Internal(format!("stored article status {}", a.status)))
 }
 
+/// Text with `\n` line ends only (browsers send `\r\n`), so the same text never differs by
+/// its line ends and an unchanged save never makes a new version.
+pub fn unix_lines(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// A title or summary on one line: line breaks become spaces.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn validate_content(e: &mut Errors, title: Option<&str>, summary: Option<&str>, body: Option<&str>) {
     if let Some(t) = title {
         e.text("title", t, 200);
@@ -154,8 +165,11 @@ impl Desk {
     }
 
     /// Writes a new draft.
-    pub async fn create_article(&self, p: &Principal, input: ArticleInput) -> CoreResult<ArticleRecord> {
+    pub async fn create_article(&self, p: &Principal, mut input: ArticleInput) -> CoreResult<ArticleRecord> {
         require(p, perm::KB_WRITE)?;
+        input.title = one_line(&input.title);
+        input.summary = one_line(&input.summary);
+        input.body = unix_lines(&input.body);
         self.insert_article(p, input, None).await
     }
 
@@ -216,6 +230,12 @@ impl Desk {
         Ok(a)
     }
 
+    /// One article for its editors (drafts included); reading it to edit is not a view.
+    pub async fn article_for_edit(&self, p: &Principal, id: Uuid) -> CoreResult<ArticleRecord> {
+        require(p, perm::KB_WRITE)?;
+        Ok(self.store.get_article(&p.ctx, audience_of(p), id).await?)
+    }
+
     /// Articles the caller may read.
     pub async fn list_articles(
         &self,
@@ -246,8 +266,11 @@ impl Desk {
 
     /// Edits and/or moves an article through the workflow. Writers edit drafts and articles in
     /// review; publishers also edit published ones, each such edit becoming a new version.
-    pub async fn update_article(&self, p: &Principal, id: Uuid, patch: ArticlePatch) -> CoreResult<ArticleRecord> {
+    pub async fn update_article(&self, p: &Principal, id: Uuid, mut patch: ArticlePatch) -> CoreResult<ArticleRecord> {
         require(p, perm::KB_WRITE)?;
+        patch.title = patch.title.as_deref().map(one_line);
+        patch.summary = patch.summary.as_deref().map(one_line);
+        patch.body = patch.body.as_deref().map(unix_lines);
         let cur = self.store.get_article(&p.ctx, audience_of(p), id).await?;
         let from = stored_status(&cur)?;
         let editor = editor_of(p);
@@ -470,14 +493,14 @@ impl Desk {
         if !steps.is_empty() {
             body.push_str("\n## Steps\n\n");
             for (i, step) in steps.iter().enumerate() {
-                let _ = writeln!(body, "{}. {}", i + 1, step.replace('\n', " "));
+                let _ = writeln!(body, "{}. {}", i + 1, one_line(step));
             }
         }
-        let summary = t.resolution.clone().unwrap_or_else(|| t.subject.clone()).chars().take(300).collect();
+        let summary: String = one_line(t.resolution.as_deref().unwrap_or(&t.subject)).chars().take(300).collect();
         let input = ArticleInput {
-            title: t.subject.clone(),
+            title: one_line(&t.subject),
             summary,
-            body,
+            body: unix_lines(&body),
             visibility: Some("internal".into()),
             ..ArticleInput::default()
         };

@@ -28,7 +28,7 @@ pub use desk_store::{Principal, Store};
 pub use directory::{NewCompanyInput, NewUserInput, UserPatchInput};
 pub use error::{CoreError, CoreResult};
 pub use generate::{AiSettings, AiSettingsInput};
-pub use kb::{ArticleInput, ArticlePatch, DiffLine, SEARCH_MODES, render_markdown};
+pub use kb::{ArticleInput, ArticlePatch, DiffLine, SEARCH_MODES, one_line, render_markdown, unix_lines};
 pub use tickets::{BULK_MAX, CommentInput, TicketInput, TicketList, TicketListInput, TicketPatchInput};
 
 /// The services, sharing one store.

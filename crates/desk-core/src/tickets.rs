@@ -313,6 +313,10 @@ impl Desk {
         }
         let requester = match input.requester_id {
             Some(id) => match self.store.get_user(&p.ctx, id).await {
+                Ok(u) if u.staff || !u.active => {
+                    e.add("requester_id", "must be an active customer");
+                    None
+                }
                 Ok(u) => Some(u),
                 Err(StoreError::NotFound) => {
                     e.add("requester_id", "no such user");

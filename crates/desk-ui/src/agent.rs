@@ -215,7 +215,18 @@ pub async fn bulk(State(s): State<UiState>, ctx: Ctx, Form(fields): Form<Vec<(St
         assignee_id: f.assign_me.then_some(Some(p.user.id)),
         ..TicketPatchInput::default()
     };
-    let back = f.back.unwrap_or_else(|| "/agent/tickets".into());
+    // The list the form came from, without the counts of an earlier bulk change.
+    let back = f.back.map_or_else(
+        || "/agent/tickets".to_owned(),
+        |b| match b.split_once('?') {
+            Some((path, query)) => {
+                let kept: Vec<&str> =
+                    query.split('&').filter(|kv| !kv.starts_with("changed=") && !kv.starts_with("refused=")).collect();
+                if kept.is_empty() { path.to_owned() } else { format!("{path}?{}", kept.join("&")) }
+            }
+            None => b,
+        },
+    );
     if patch.is_empty() || f.ids.is_empty() {
         return Ok(Redirect::to(&back).into_response());
     }

@@ -28,6 +28,20 @@ impl FilesForm {
         self.fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
     }
 
+    /// Refuses files the caller may not attach, before anything is written.
+    pub fn check_files(&self, p: &desk_core::Principal) -> Result<(), Failure> {
+        if !self.files.is_empty() && !p.can(desk_domain::permissions::ATTACHMENTS_WRITE) {
+            return Err(Failure(CoreError::Forbidden("attaching files needs attachments:write".into())));
+        }
+        if self.files.iter().map(|f| f.data.len()).sum::<usize>() > desk_core::MAX_ATTACHMENT_BYTES {
+            return Err(Failure(CoreError::TooLarge(format!(
+                "files are limited to {} MiB",
+                desk_core::MAX_ATTACHMENT_BYTES >> 20
+            ))));
+        }
+        Ok(())
+    }
+
     /// Whether a field was sent (a checked checkbox).
     pub fn has(&self, name: &str) -> bool {
         self.fields.iter().any(|(k, _)| k == name)
@@ -62,7 +76,8 @@ impl<S: Send + Sync> FromRequest<S> for FilesForm {
             if let Some(filename) = field.file_name().map(str::to_owned) {
                 let content_type = field.content_type().map(str::to_owned);
                 let data = field.bytes().await.map_err(|_| bad("a file could not be read"))?;
-                if !filename.is_empty() || !data.is_empty() {
+                // An empty file input sends a nameless empty part; an empty file is nothing to keep.
+                if !data.is_empty() {
                     form.files.push(FormFile { filename, content_type, data: data.to_vec() });
                 }
             } else {

@@ -35,19 +35,23 @@ pub struct PageDef {
     pub path: &'static str,
     /// Who may open it.
     pub access: Access,
+    /// Takes files (multipart forms up to [`UPLOAD_LIMIT`]).
+    pub uploads: bool,
     handler: MethodRouter<UiState>,
 }
 
 fn page(method: Method, path: &'static str, access: Access, handler: MethodRouter<UiState>) -> PageDef {
-    PageDef { method, path, access, handler }
+    PageDef { method, path, access, uploads: false, handler }
+}
+
+/// A form target that takes files.
+fn upload(path: &'static str, access: Access, handler: MethodRouter<UiState>) -> PageDef {
+    let handler = handler.layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT));
+    PageDef { method: Method::POST, path, access, uploads: true, handler }
 }
 
 /// Largest form with files: one attachment's limit plus room for the fields.
 pub const UPLOAD_LIMIT: usize = desk_core::MAX_ATTACHMENT_BYTES + (64 << 10);
-
-fn with_files(handler: MethodRouter<UiState>) -> MethodRouter<UiState> {
-    handler.layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))
-}
 
 const fn need(permission: Permission) -> Access {
     Access::Perm(permission)
@@ -72,7 +76,7 @@ pub fn pages() -> Vec<PageDef> {
         page(M::POST, "/agent/tickets", need(perm::TICKETS_MANAGE), post(agent::create)),
         page(M::GET, "/agent/tickets/{id}", need(perm::TICKETS_MANAGE), get(agent::ticket)),
         page(M::GET, "/agent/tickets/{id}/next", need(perm::TICKETS_MANAGE), get(agent::next)),
-        page(M::POST, "/agent/tickets/{id}/reply", need(perm::TICKETS_MANAGE), with_files(post(agent::reply))),
+        upload("/agent/tickets/{id}/reply", need(perm::TICKETS_MANAGE), post(agent::reply)),
         page(M::POST, "/agent/tickets/{id}/properties", need(perm::TICKETS_MANAGE), post(agent::properties)),
         page(M::POST, "/agent/tickets/{id}/assign-me", need(perm::TICKETS_MANAGE), post(agent::assign_me)),
         page(M::POST, "/agent/tickets/{id}/resolve", need(perm::TICKETS_MANAGE), post(agent::resolve)),
@@ -91,10 +95,10 @@ pub fn pages() -> Vec<PageDef> {
         // Customer portal.
         page(M::GET, "/portal", need(perm::TICKETS_READ), get(portal::home)),
         page(M::GET, "/portal/tickets/new", need(perm::TICKETS_CREATE), get(portal::new_form)),
-        page(M::POST, "/portal/tickets", need(perm::TICKETS_CREATE), with_files(post(portal::create))),
+        upload("/portal/tickets", need(perm::TICKETS_CREATE), post(portal::create)),
         page(M::GET, "/portal/suggest", need(perm::KB_READ), get(portal::suggest)),
         page(M::GET, "/portal/tickets/{id}", need(perm::TICKETS_READ), get(portal::ticket)),
-        page(M::POST, "/portal/tickets/{id}/reply", need(perm::TICKETS_COMMENT), with_files(post(portal::reply))),
+        upload("/portal/tickets/{id}/reply", need(perm::TICKETS_COMMENT), post(portal::reply)),
         page(M::POST, "/portal/tickets/{id}/status", need(perm::TICKETS_UPDATE), post(portal::set_status)),
         page(M::POST, "/portal/tickets/{id}/rate", need(perm::TICKETS_RATE), post(portal::rate)),
         page(M::GET, "/portal/kb", need(perm::KB_READ), get(portal::kb_home)),
@@ -131,7 +135,8 @@ pub fn router(desk: Desk) -> Router {
     let state = UiState { desk };
     let mut router = Router::new();
     for def in pages() {
-        let layer = axum::middleware::from_fn_with_state((state.clone(), def.access), guard);
+        let limit = if def.uploads { UPLOAD_LIMIT } else { session::FORM_LIMIT };
+        let layer = axum::middleware::from_fn_with_state((state.clone(), def.access, limit), guard);
         router = router.route(def.path, def.handler.layer(layer));
     }
     router.route("/static/app.css", get(layout::stylesheet)).route("/static/app.js", get(layout::script)).with_state(state)

@@ -106,6 +106,7 @@ pub async fn new_form(ctx: Ctx) -> PageResult {
 /// Opens a ticket from the portal.
 pub async fn create(State(s): State<UiState>, ctx: Ctx, f: FilesForm) -> PageResult {
     let p = ctx.principal()?;
+    f.check_files(p)?;
     let input = TicketInput {
         subject: f.text("subject").to_owned(),
         description: f.text("description").to_owned(),
@@ -124,7 +125,11 @@ pub async fn ticket(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) ->
     let tk = s.desk.get_ticket(p, id).await?;
     // The portal shows what the customer sees: staff opening it do not see their internal notes here.
     let comments: Vec<_> = s.desk.list_comments(p, id).await?.into_iter().filter(|c| !c.internal).collect();
-    let files = if p.can(perm::ATTACHMENTS_WRITE) { s.desk.list_attachments(p, id).await? } else { Vec::new() };
+    let files: Vec<_> = if p.can(perm::ATTACHMENTS_WRITE) {
+        s.desk.list_attachments(p, id).await?.into_iter().filter(|f| !f.internal).collect()
+    } else {
+        Vec::new()
+    };
     let mut ids = vec![tk.requester_id];
     ids.extend(comments.iter().map(|c| c.author_id));
     let names = s.desk.display_names(p, &ids).await?;
@@ -212,6 +217,7 @@ pub async fn ticket(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) ->
 /// Adds a reply of the customer.
 pub async fn reply(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, f: FilesForm) -> PageResult {
     let p = ctx.principal()?;
+    f.check_files(p)?;
     let comment = s.desk.add_comment(p, id, CommentInput { body: f.text("body").to_owned(), internal: false }).await?;
     attach(&s, p, id, Some(comment.id), false, f.files).await?;
     Ok(Redirect::to(&format!("/portal/tickets/{id}")).into_response())

@@ -29,8 +29,8 @@ pub const SESSION_COOKIE: &str = "cd_session";
 pub const BROWSER_COOKIE: &str = "cd_browser";
 /// The chosen language.
 pub const LANG_COOKIE: &str = "cd_lang";
-/// Largest form accepted.
-const FORM_LIMIT: usize = 1 << 20;
+/// Largest form accepted where no files are taken.
+pub const FORM_LIMIT: usize = 1 << 20;
 
 /// Who may open a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,13 +198,13 @@ pub fn client_addr(extensions: &axum::http::Extensions) -> String {
 /// `//host` in a browser.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let next = next?.trim();
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "/._~?&=%+-#:,@!$'()*;".contains(c);
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/._~?&=%+-#:,@!$'()*;[]{}|^".contains(c);
     (next.starts_with('/') && !next.starts_with("//") && next.chars().all(allowed)).then(|| next.to_owned())
 }
 
 /// Loads the session, enforces the page's access rule and, on anything but GET, the CSRF
 /// token; renders failures as translated pages; sets security headers.
-pub async fn guard(State((state, access)): State<(UiState, Access)>, req: Request, next: Next) -> Response {
+pub async fn guard(State((state, access, limit)): State<(UiState, Access, usize)>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let headers = &parts.headers;
     let lang = cookie(headers, LANG_COOKIE)
@@ -265,8 +265,6 @@ pub async fn guard(State((state, access)): State<(UiState, Access)>, req: Reques
         let body = if safe {
             body
         } else {
-            let multipart = content_type(&parts.headers).starts_with("multipart/form-data");
-            let limit = if multipart { crate::UPLOAD_LIMIT } else { FORM_LIMIT };
             let Ok(bytes) = to_bytes(body, limit).await else {
                 break 'res Failure(CoreError::TooLarge(String::new())).into_response();
             };

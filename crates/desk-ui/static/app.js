@@ -142,7 +142,15 @@ function setupSendShortcut(textarea) {
   });
 }
 
+// Forms that close something ask first.
+function setupConfirm(form) {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-confirm]").forEach(setupConfirm);
   document.querySelectorAll("input[data-suggest]").forEach(setupSuggestions);
   document.querySelectorAll("form[data-ai]").forEach(setupAiForm);
   document.querySelectorAll("textarea").forEach(setupSendShortcut);

@@ -36,8 +36,8 @@ pub async fn companies(State(s): State<UiState>, ctx: Ctx, Query(query): Query<P
                         @for c in list {
                             tr {
                                 th scope="row" { (c.name) }
-                                td { @match &c.domain { Some(domain) => (domain), None => span.muted { (t.c.none) } } }
-                                td { (time(c.created_at)) }
+                                td data-label=(a.domain) { @match &c.domain { Some(domain) => (domain), None => span.muted { (t.c.none) } } }
+                                td data-label=(t.c.created) { (time(c.created_at)) }
                             }
                         }
                     }
@@ -96,7 +96,7 @@ pub async fn categories(State(s): State<UiState>, ctx: Ctx) -> PageResult {
                         @for c in list {
                             tr {
                                 th scope="row" { (c.name) }
-                                td { code { (c.slug) } }
+                                td data-label=(a.slug) { code { (c.slug) } }
                             }
                         }
                     }

@@ -41,7 +41,7 @@ pub async fn groups(State(s): State<UiState>, ctx: Ctx) -> PageResult {
                             @let select = format!("g-{}-user", g.id);
                             tr {
                                 th scope="row" { (g.name) }
-                                td {
+                                td data-label=(a.members) {
                                     @if g.member_ids.is_empty() {
                                         span.muted { (t.c.none) }
                                     } @else {
@@ -50,7 +50,7 @@ pub async fn groups(State(s): State<UiState>, ctx: Ctx) -> PageResult {
                                         }
                                     }
                                 }
-                                td {
+                                td data-label=(a.add_member) {
                                     @if candidates.is_empty() {
                                         span.muted { (a.no_candidates) }
                                     } @else {

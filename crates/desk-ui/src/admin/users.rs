@@ -46,8 +46,8 @@ pub async fn users(State(s): State<UiState>, ctx: Ctx, Query(query): Query<PageQ
                             @for u in rows {
                                 tr {
                                     th scope="row" { (u.name) }
-                                    td { (u.email) }
-                                    td {
+                                    td data-label=(t.c.email) { (u.email) }
+                                    td data-label=(a.role) {
                                         @if let Some(roles) = &roles {
                                             form.inline method="post" action={ (Section::Users.path()) "/" (u.id) } {
                                                 (csrf(&ctx))
@@ -68,13 +68,13 @@ pub async fn users(State(s): State<UiState>, ctx: Ctx, Query(query): Query<PageQ
                                             (u.role)
                                         }
                                     }
-                                    td {
+                                    td data-label=(a.company) {
                                         @match u.company_id {
                                             None => span.muted { (t.c.none) },
                                             Some(id) => (company_names.get(&id).copied().unwrap_or(t.c.unknown)),
                                         }
                                     }
-                                    td { @if u.active { (t.c.yes) } @else { span.muted { (t.c.no) } } }
+                                    td data-label=(a.active) { @if u.active { (t.c.yes) } @else { span.muted { (t.c.no) } } }
                                 }
                             }
                         }

@@ -5,7 +5,7 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use desk_core::{ArticleInput, ArticlePatch};
+use desk_core::{ArticleInput, ArticlePatch, one_line, unix_lines};
 use desk_domain::kb::{ArticleStatus, Editor, Visibility};
 use desk_domain::permissions as perm;
 use desk_store::{ArticleRecord, CategoryRecord};
@@ -83,10 +83,10 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
                     @for a in &articles {
                         tr {
                             th scope="row" { a href={ "/agent/kb/" (a.id) } { (a.title) } br; small.muted { (a.key) } }
-                            td { span class={ "badge a-" (a.status) } { (status_label(t, &a.status)) } }
-                            td { (visibility_label(t, &a.visibility)) }
-                            td { (a.helpful_count) " / " (a.helpful_count + a.not_helpful_count) }
-                            td { (time(a.updated_at)) }
+                            td data-label=(t.c.status) { span class={ "badge a-" (a.status) } { (status_label(t, &a.status)) } }
+                            td data-label=(t.kb.visibility) { (visibility_label(t, &a.visibility)) }
+                            td data-label=(t.kb.helpful) { (a.helpful_count) " / " (a.helpful_count + a.not_helpful_count) }
+                            td data-label=(t.c.updated) { (time(a.updated_at)) }
                         }
                     }
                 }
@@ -169,7 +169,7 @@ pub async fn create(State(s): State<UiState>, ctx: Ctx, Form(f): Form<ArticleFor
     let input = ArticleInput {
         title: f.title,
         summary: f.summary,
-        body: f.body.replace("\r\n", "\n"),
+        body: f.body,
         category: Some(f.category).filter(|c| !c.is_empty()),
         tags: tags_of(&f.tags),
         product: None,
@@ -183,7 +183,7 @@ pub async fn create(State(s): State<UiState>, ctx: Ctx, Form(f): Form<ArticleFor
 pub async fn edit(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) -> PageResult {
     let p = ctx.principal()?;
     let t = ctx.t;
-    let a = s.desk.get_article(p, id).await?;
+    let a = s.desk.article_for_edit(p, id).await?;
     let categories = s.desk.kb_categories(p).await?;
     let status = ArticleStatus::parse(&a.status).unwrap_or(ArticleStatus::Draft);
     let editor = if p.can(perm::KB_PUBLISH) { Editor::Publisher } else { Editor::Writer };
@@ -238,7 +238,7 @@ pub async fn edit(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>) -> P
 /// Saves the content (when it changed) and/or moves the article through the workflow.
 pub async fn save(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Form(f): Form<ArticleForm>) -> PageResult {
     let p = ctx.principal()?;
-    let cur = s.desk.get_article(p, id).await?;
+    let cur = s.desk.article_for_edit(p, id).await?;
     let tags = tags_of(&f.tags);
     let cur_category = match cur.category_id {
         Some(cid) => s.desk.kb_categories(p).await?.into_iter().find(|c| c.id == cid).map(|c| c.slug),
@@ -247,9 +247,10 @@ pub async fn save(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Form
     let category = Some(f.category.clone()).filter(|c| !c.is_empty());
     let content_sent = !f.title.is_empty();
     let patch = ArticlePatch {
-        title: (content_sent && f.title != cur.title).then(|| f.title.clone()),
-        summary: (content_sent && f.summary != cur.summary).then(|| f.summary.clone()),
-        body: (content_sent && f.body.replace("\r\n", "\n") != cur.body).then(|| f.body.replace("\r\n", "\n")),
+        title: (content_sent && one_line(&f.title) != one_line(&cur.title)).then(|| f.title.clone()),
+        summary: (content_sent && one_line(&f.summary) != one_line(&cur.summary)).then(|| f.summary.clone()),
+        // A textarea drops one leading line break and sends `\r\n`: compare what it means.
+        body: (content_sent && unix_lines(&f.body).trim() != unix_lines(&cur.body).trim()).then(|| f.body.clone()),
         category: (content_sent && category != cur_category).then_some(category),
         tags: (content_sent && tags != cur.tags.split_whitespace().map(str::to_owned).collect::<Vec<_>>()).then_some(tags),
         visibility: (content_sent && !f.visibility.is_empty() && f.visibility != cur.visibility).then(|| f.visibility.clone()),

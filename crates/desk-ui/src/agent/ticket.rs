@@ -168,8 +168,10 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
                         }
                         div #draft-sources-js.sources hidden data-label=(a.draft_sources) {}
                         textarea #reply-body name="body" rows="8" required { (draft_text) }
-                        label.files-label for="reply-files" { (a.attach_files) }
-                        input #reply-files type="file" name="file" multiple;
+                        @if ctx.can(perm::ATTACHMENTS_WRITE) {
+                            label.files-label for="reply-files" { (a.attach_files) }
+                            input #reply-files type="file" name="file" multiple;
+                        }
                         div.editor-row {
                             label.check { input #internal type="checkbox" name="internal" value="on"; " " (a.internal_note) }
                             label { span { (a.then_set_status) } " "
@@ -278,8 +280,8 @@ fn ai_panel(ctx: &Ctx, d: &TicketData, extras: &Extras, base: &str) -> Markup {
                 @for st in &d.ai.similar {
                     li {
                         a href={ "/agent/tickets/" (st.id) } { (ticket_key(ctx, st.number)) " " (st.subject) } " " (status_badge(ctx, &st.status))
-                        @if d.ticket.status != "duplicate" {
-                            form.inline method="post" action={ (base) "/merge" } {
+                        @if d.ticket.status != "duplicate" && st.status != "duplicate" {
+                            form.inline method="post" action={ (base) "/merge" } data-confirm=(a.merge_confirm) {
                                 (csrf(ctx))
                                 input type="hidden" name="into" value=(st.id);
                                 button.link type="submit" {
@@ -354,6 +356,7 @@ pub async fn reply(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, f: 
     let p = ctx.principal()?;
     let internal = f.has("internal");
     let status = f.text("status");
+    f.check_files(p)?;
     // Check the status move first, so a refused move never leaves a sent reply behind it.
     let target = if status.is_empty() {
         None

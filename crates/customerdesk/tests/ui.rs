@@ -374,6 +374,10 @@ async fn admins_change_roles_and_deactivate_users(backend: Backend) {
     assert_eq!(status, 403, "nor create an admin");
     let (status, _) = s.patch(&format!("/api/v1/users/{user}"), &supervisor, json!({"role": "customer"})).await;
     assert_eq!(status, 200, "but may give roles within their own permissions");
+    let (status, body) = s.patch(&format!("/api/v1/users/{me}"), &supervisor, json!({"role": "agent"})).await;
+    assert_eq!(status, 403, "the last user who can manage roles cannot be demoted: {body}");
+    let (status, _) = s.patch(&format!("/api/v1/users/{me}"), &supervisor, json!({"active": false})).await;
+    assert_eq!(status, 403, "nor deactivated");
     let (status, body) = s.patch(&format!("/api/v1/users/{user}"), &a.admin_token, json!({"role": "nobody"})).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["fields"][0]["field"], "role");
@@ -604,6 +608,9 @@ async fn agents_open_tickets_for_customers(backend: Backend) {
         form.contains(&a.emails["customer"]) && !form.contains(&a.emails["supervisor"]),
         "customers to choose from, not staff"
     );
+    let found = agent.get("/agent/tickets/new?customer=OTHER_CUSTOMER@").await.body;
+    assert!(found.contains(&a.emails["other_customer"]), "the search finds by email, whatever the case");
+    assert!(!found.contains(&format!("&lt;{}&gt;", a.emails["customer"])), "and narrows the list");
     let customer_id = a.ids["user"].clone();
     let got = agent
         .post(

@@ -114,6 +114,25 @@ impl Desk {
         if id == p.user.id && (demotes || input.active == Some(false)) {
             return Err(CoreError::NotAllowed("you cannot change your own role or deactivate yourself".into()));
         }
+        // The tenant keeps at least one active user who can manage roles, so it can never lock
+        // itself out (two admins demoting each other included).
+        let roles = self.store.list_roles(&p.ctx).await?;
+        let manages = |role: &str| roles.iter().any(|r| r.name == role && r.permissions.iter().any(|x| x == perm::ROLES_MANAGE));
+        let keeps_managing =
+            current.active && input.active != Some(false) && input.role.as_deref().map_or(manages(&current.role), &manages);
+        if manages(&current.role) && current.active && !keeps_managing {
+            let mut others = 0;
+            for offset in (0..).step_by(500) {
+                let batch = self.store.list_users(&p.ctx, Page { limit: 500, offset }).await?;
+                others += batch.iter().filter(|u| u.id != id && u.active && manages(&u.role)).count();
+                if others > 0 || batch.len() < 500 {
+                    break;
+                }
+            }
+            if others == 0 {
+                return Err(CoreError::NotAllowed("this is the last active user who can manage roles".into()));
+            }
+        }
         let change = UserChange { name: input.name.map(|n| n.trim().to_owned()), role: input.role, active: input.active };
         Ok(self.store.update_user(&p.ctx, id, change, now_ms()).await?)
     }

@@ -238,17 +238,44 @@ pub async fn bulk(State(s): State<UiState>, ctx: Ctx, Form(fields): Form<Vec<(St
 }
 
 /// A ticket opened by an agent for a customer (a phone call, a chat, an email forwarded by hand).
-pub async fn new_form(State(s): State<UiState>, ctx: Ctx) -> PageResult {
+pub async fn new_form(State(s): State<UiState>, ctx: Ctx, Query(query): Query<PickerQuery>) -> PageResult {
     let p = ctx.principal()?;
     let t = ctx.t;
-    let customers: Vec<_> = match s.desk.list_users(p, desk_store::Page { limit: 1000, offset: 0 }).await {
-        Ok(users) => users.into_iter().filter(|u| !u.staff && u.active).collect(),
-        Err(CoreError::Forbidden(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
+    let wanted = query.customer.unwrap_or_default().trim().to_lowercase();
+    let mut customers = Vec::new();
+    let mut more = false;
+    // Up to 20 batches of users, filtered to active customers matching the search.
+    'read: for offset in (0..20 * PICK_BATCH).step_by(usize::try_from(PICK_BATCH).unwrap_or(500)) {
+        let batch = match s.desk.list_users(p, desk_store::Page { limit: PICK_BATCH, offset }).await {
+            Ok(users) => users,
+            Err(CoreError::Forbidden(_)) => break,
+            Err(e) => return Err(e.into()),
+        };
+        let full = i64::try_from(batch.len()).unwrap_or(0) == PICK_BATCH;
+        for u in batch {
+            let matches =
+                wanted.is_empty() || u.name.to_lowercase().contains(&wanted) || u.email.to_lowercase().contains(&wanted);
+            if !u.staff && u.active && matches {
+                if customers.len() == PICK_SHOWN {
+                    more = true;
+                    break 'read;
+                }
+                customers.push(u);
+            }
+        }
+        if !full {
+            break;
+        }
+    }
     let body = html! {
         p.crumbs { a href="/agent/tickets" { "← " (t.agent.back_to_list) } }
         h1 { (t.agent.new_ticket) }
+        form.searchbar.narrow-form method="get" action="/agent/tickets/new" role="search" {
+            label for="t-find" { (t.agent.find_customer) }
+            div.row { input #t-find type="search" name="customer" value=(wanted); button type="submit" { (t.c.search) } }
+            @if more { small.hint { (fill(t.agent.more_customers, &[("n", &PICK_SHOWN)])) } }
+            @if customers.is_empty() { small.hint { (t.agent.no_customers) } }
+        }
         form.card.narrow-form method="post" action="/agent/tickets" {
             (csrf(&ctx))
             label for="t-requester" { (t.agent.requester) }
@@ -279,6 +306,16 @@ pub async fn new_form(State(s): State<UiState>, ctx: Ctx) -> PageResult {
         }
     };
     Ok(page(&ctx, Area::Agent, t.agent.new_ticket, &body))
+}
+
+/// Users read per call when choosing a customer, and how many matches are listed.
+const PICK_BATCH: i64 = 500;
+const PICK_SHOWN: usize = 200;
+
+/// `?customer=` narrows the customers to choose from.
+#[derive(serde::Deserialize, Default)]
+pub struct PickerQuery {
+    customer: Option<String>,
 }
 
 /// The new ticket's fields.

@@ -157,7 +157,7 @@ async fn forms_without_the_csrf_token_are_refused(backend: Backend) {
         .build()
         .expect("client")
         .post(format!("{}/agent/tickets/{ticket}/reply", s.base))
-        .header("cookie", admin.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+        .header("cookie", admin.cookie_header())
         .header("origin", "https://evil.example")
         .form(&[("body", "forged"), ("_csrf", token.as_str())])
         .send()
@@ -269,7 +269,7 @@ async fn sign_in_is_rate_limited_and_sessions_are_safe_cookies(backend: Backend)
     let res = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let mut other = Page::new(&s);
     let token = other.csrf("/login").await;
-    let cookies = other.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let cookies = other.cookie_header();
     let got = res
         .post(format!("{}/login", s.base))
         .header("cookie", cookies)
@@ -457,7 +457,7 @@ async fn files_go_with_replies_and_internal_ones_stay_internal(backend: Backend)
         if let Some((name, data)) = file {
             form = form.part("file", reqwest::multipart::Part::bytes(data).file_name(name).mime_str("text/plain").expect("mime"));
         }
-        let cookies = page.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let cookies = page.cookie_header();
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         let url = format!("{}{path}", page.base);
         async move { http.post(url).header("cookie", cookies).multipart(form).send().await.expect("post").status().as_u16() }

@@ -459,20 +459,11 @@ impl Desk {
         ids: &[Uuid],
     ) -> CoreResult<std::collections::HashMap<Uuid, (String, bool)>> {
         require(p, perm::TICKETS_READ)?;
-        let mut out = std::collections::HashMap::new();
-        for &id in ids {
-            if out.contains_key(&id) {
-                continue;
-            }
-            match self.store.get_user(&p.ctx, id).await {
-                Ok(u) => {
-                    out.insert(id, (u.name, u.staff));
-                }
-                Err(StoreError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(out)
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let users = self.store.users_by_ids(&p.ctx, &ids).await?;
+        Ok(users.into_iter().map(|u| (u.id, (u.name, u.staff))).collect())
     }
 
     /// Applies a change. Customers may only move the status, as far as the state machine lets them.

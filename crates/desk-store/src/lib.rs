@@ -162,6 +162,8 @@ pub trait Store: KbStore + AiStore + Send + Sync + 'static {
     async fn get_user(&self, ctx: &TenantCtx, id: Uuid) -> StoreResult<UserRecord>;
     /// Users, newest first.
     async fn list_users(&self, ctx: &TenantCtx, page: Page) -> StoreResult<Vec<UserRecord>>;
+    /// The users of the tenant among `ids` (unknown ids are left out), in one query.
+    async fn users_by_ids(&self, ctx: &TenantCtx, ids: &[Uuid]) -> StoreResult<Vec<UserRecord>>;
     /// Replaces a user's password hash and revokes their tokens.
     async fn set_password(&self, ctx: &TenantCtx, id: Uuid, password_hash: &str, now: i64) -> StoreResult<()>;
 

@@ -196,6 +196,17 @@ macro_rules! portable_store {
                 .ok_or(StoreError::NotFound)
         }
 
+        /// Ends every session of a user.
+        async fn revoke_tokens(tx: &mut Tx, ctx: &TenantCtx, user_id: Uuid, now: i64) -> StoreResult<()> {
+            sqlx::query("update api_tokens set revoked_at = $1 where tenant_id = $2 and user_id = $3 and revoked_at is null")
+                .bind(now)
+                .bind(ctx.tenant_id())
+                .bind(user_id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
         async fn load_principal(tx: &mut Tx, ctx: TenantCtx, user_id: Uuid) -> StoreResult<Option<Principal>> {
             let row: Option<PrincipalRow> = sqlx::query_as(
                 "select u.id, u.email, u.name, r.name as role, r.staff, u.company_id, u.active, u.created_at, \
@@ -710,6 +721,21 @@ macro_rules! portable_store {
                     .await?)
             }
 
+            async fn users_by_ids(&self, ctx: &TenantCtx, ids: &[Uuid]) -> StoreResult<Vec<UserRecord>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.read_tx(ctx).await?;
+                let mut qb = QueryBuilder::<$db>::new(concat!(user_select!(), "where u.tenant_id = "));
+                qb.push_bind(ctx.tenant_id()).push(" and u.id in (");
+                let mut sep = qb.separated(", ");
+                for id in ids {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
+            }
+
             async fn set_password(&self, ctx: &TenantCtx, id: Uuid, password_hash: &str, now: i64) -> StoreResult<()> {
                 let mut tx = self.write_tx(ctx).await?;
                 let n = sqlx::query("update users set password_hash = $1 where tenant_id = $2 and id = $3")
@@ -722,12 +748,7 @@ macro_rules! portable_store {
                 if n == 0 {
                     return Err(StoreError::NotFound);
                 }
-                sqlx::query("update api_tokens set revoked_at = $1 where tenant_id = $2 and user_id = $3 and revoked_at is null")
-                    .bind(now)
-                    .bind(ctx.tenant_id())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                revoke_tokens(&mut tx, ctx, id, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -761,12 +782,7 @@ macro_rules! portable_store {
                     return Err(StoreError::NotFound);
                 }
                 if change.active == Some(false) {
-                    sqlx::query("update api_tokens set revoked_at = $1 where tenant_id = $2 and user_id = $3 and revoked_at is null")
-                        .bind(now)
-                        .bind(ctx.tenant_id())
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                    revoke_tokens(&mut tx, ctx, id, now).await?;
                 }
                 let user = load_user(&mut tx, ctx, id).await?;
                 tx.commit().await?;

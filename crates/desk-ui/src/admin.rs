@@ -178,31 +178,27 @@ fn required_id(raw: &str, field: &str) -> Result<Uuid, Failure> {
 }
 
 /// Every user of the tenant (up to a bound), for selects and names; none without `users:read`.
-async fn all_users(desk: &Desk, p: &Principal) -> CoreResult<Vec<UserRecord>> {
-    let mut out = Vec::new();
+pub(crate) async fn all_users(desk: &Desk, p: &Principal) -> CoreResult<Vec<UserRecord>> {
     if !p.can(perm::USERS_READ) {
-        return Ok(out);
+        return Ok(Vec::new());
     }
-    for n in 0..MAX_BATCHES {
-        let batch = desk.list_users(p, Page { limit: BATCH, offset: n * BATCH }).await?;
-        let last = i64::try_from(batch.len()).unwrap_or(BATCH) < BATCH;
-        out.extend(batch);
-        if last {
-            break;
-        }
-    }
-    Ok(out)
+    read_all(|page| desk.list_users(p, page)).await
 }
 
 /// Every company of the tenant (up to a bound), for selects and names; none without
 /// `companies:read`.
 async fn all_companies(desk: &Desk, p: &Principal) -> CoreResult<Vec<CompanyRecord>> {
-    let mut out = Vec::new();
     if !p.can(perm::COMPANIES_READ) {
-        return Ok(out);
+        return Ok(Vec::new());
     }
+    read_all(|page| desk.list_companies(p, page)).await
+}
+
+/// Reads a paged list to its end, at most [`MAX_BATCHES`] pages of [`BATCH`].
+async fn read_all<T, F: Future<Output = CoreResult<Vec<T>>>>(mut fetch: impl FnMut(Page) -> F) -> CoreResult<Vec<T>> {
+    let mut out = Vec::new();
     for n in 0..MAX_BATCHES {
-        let batch = desk.list_companies(p, Page { limit: BATCH, offset: n * BATCH }).await?;
+        let batch = fetch(Page { limit: BATCH, offset: n * BATCH }).await?;
         let last = i64::try_from(batch.len()).unwrap_or(BATCH) < BATCH;
         out.extend(batch);
         if last {

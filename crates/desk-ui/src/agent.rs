@@ -242,31 +242,14 @@ pub async fn new_form(State(s): State<UiState>, ctx: Ctx, Query(query): Query<Pi
     let p = ctx.principal()?;
     let t = ctx.t;
     let wanted = query.customer.unwrap_or_default().trim().to_lowercase();
-    let mut customers = Vec::new();
-    let mut more = false;
-    // Up to 20 batches of users, filtered to active customers matching the search.
-    'read: for offset in (0..20 * PICK_BATCH).step_by(usize::try_from(PICK_BATCH).unwrap_or(500)) {
-        let batch = match s.desk.list_users(p, desk_store::Page { limit: PICK_BATCH, offset }).await {
-            Ok(users) => users,
-            Err(CoreError::Forbidden(_)) => break,
-            Err(e) => return Err(e.into()),
-        };
-        let full = i64::try_from(batch.len()).unwrap_or(0) == PICK_BATCH;
-        for u in batch {
-            let matches =
-                wanted.is_empty() || u.name.to_lowercase().contains(&wanted) || u.email.to_lowercase().contains(&wanted);
-            if !u.staff && u.active && matches {
-                if customers.len() == PICK_SHOWN {
-                    more = true;
-                    break 'read;
-                }
-                customers.push(u);
-            }
-        }
-        if !full {
-            break;
-        }
-    }
+    let matching: Vec<_> = crate::admin::all_users(&s.desk, p)
+        .await?
+        .into_iter()
+        .filter(|u| !u.staff && u.active)
+        .filter(|u| wanted.is_empty() || u.name.to_lowercase().contains(&wanted) || u.email.to_lowercase().contains(&wanted))
+        .collect();
+    let more = matching.len() > PICK_SHOWN;
+    let customers = &matching[..matching.len().min(PICK_SHOWN)];
     let body = html! {
         p.crumbs { a href="/agent/tickets" { "← " (t.agent.back_to_list) } }
         h1 { (t.agent.new_ticket) }
@@ -281,7 +264,7 @@ pub async fn new_form(State(s): State<UiState>, ctx: Ctx, Query(query): Query<Pi
             label for="t-requester" { (t.agent.requester) }
             select #t-requester name="requester_id" required {
                 option value="" { (t.agent.choose_customer) }
-                @for u in &customers { option value=(u.id) { (u.name) " <" (u.email) ">" } }
+                @for u in customers { option value=(u.id) { (u.name) " <" (u.email) ">" } }
             }
             div.two {
                 div {
@@ -308,8 +291,7 @@ pub async fn new_form(State(s): State<UiState>, ctx: Ctx, Query(query): Query<Pi
     Ok(page(&ctx, Area::Agent, t.agent.new_ticket, &body))
 }
 
-/// Users read per call when choosing a customer, and how many matches are listed.
-const PICK_BATCH: i64 = 500;
+/// How many matching customers the new-ticket page lists.
 const PICK_SHOWN: usize = 200;
 
 /// `?customer=` narrows the customers to choose from.

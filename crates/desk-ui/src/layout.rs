@@ -7,7 +7,7 @@ use desk_domain::permissions as perm;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::i18n::Lang;
-use crate::session::{CsrfRefused, Ctx, ErrorPage};
+use crate::session::{Ctx, ErrorPage};
 
 /// Which part of the product a page belongs to, for the highlighted navigation entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +138,7 @@ pub fn error_page(ctx: &Ctx, e: &ErrorPage) -> Response {
     let t = ctx.t;
     let (title, body) = match e.status {
         StatusCode::NOT_FOUND => (t.c.not_found_title, t.c.not_found_body),
-        StatusCode::FORBIDDEN if e.detail.len() == 1 && e.detail[0] == t.c.csrf_body => (t.c.csrf_title, t.c.csrf_body),
+        _ if e.csrf => (t.c.csrf_title, t.c.csrf_body),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => (t.c.forbidden_title, t.c.forbidden_body),
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::PAYLOAD_TOO_LARGE => (t.c.invalid_title, ""),
         StatusCode::CONFLICT => (t.c.conflict_title, ""),
@@ -150,18 +150,13 @@ pub fn error_page(ctx: &Ctx, e: &ErrorPage) -> Response {
         section.narrow {
             h1 { (title) }
             @if !body.is_empty() { p { (crate::i18n::fill(body, &[("s", &e.detail.first().map_or("", String::as_str))])) } }
-            @if e.status != StatusCode::TOO_MANY_REQUESTS && body != t.c.csrf_body {
+            @if e.status != StatusCode::TOO_MANY_REQUESTS {
                 @if !e.detail.is_empty() { ul.errors { @for d in &e.detail { li { (d) } } } }
             }
             p { a href="/" { (t.c.start_page) } }
         }
     };
     page_with(ctx, e.status, title, &markup)
-}
-
-/// `Some(())` when a response was refused for its CSRF token (for tests of the guard).
-pub fn is_csrf_refusal(res: &Response) -> bool {
-    res.extensions().get::<CsrfRefused>().is_some()
 }
 
 /// A timestamp (ms) as `2026-12-01 14:05 UTC`.

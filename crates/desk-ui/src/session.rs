@@ -112,6 +112,8 @@ pub struct ErrorPage {
     pub status: StatusCode,
     /// Detail safe to show (validation messages); never internals.
     pub detail: Vec<String>,
+    /// Refused for a missing or wrong CSRF token.
+    pub csrf: bool,
 }
 
 impl IntoResponse for Failure {
@@ -135,7 +137,7 @@ impl IntoResponse for Failure {
             }
         };
         let mut res = status.into_response();
-        res.extensions_mut().insert(ErrorPage { status, detail });
+        res.extensions_mut().insert(ErrorPage { status, detail, csrf: false });
         res
     }
 }
@@ -269,7 +271,7 @@ pub async fn guard(State((state, access, limit)): State<(UiState, Access, usize)
                 break 'res Failure(CoreError::TooLarge(String::new())).into_response();
             };
             if !csrf_ok(&parts.headers, &bytes, &ctx.csrf) {
-                break 'res csrf_refused(&ctx);
+                break 'res csrf_refused();
             }
             Body::from(bytes)
         };
@@ -280,7 +282,7 @@ pub async fn guard(State((state, access, limit)): State<(UiState, Access, usize)
     let plain = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
     if res.status().is_client_error() && plain && res.extensions().get::<ErrorPage>().is_none() {
         let status = res.status();
-        res.extensions_mut().insert(ErrorPage { status, detail: vec![] });
+        res.extensions_mut().insert(ErrorPage { status, detail: vec![], csrf: false });
     }
     if let Some(page) = res.extensions().get::<ErrorPage>().cloned() {
         res = layout::error_page(&ctx, &page);
@@ -350,16 +352,11 @@ fn multipart_field<'a>(content_type: &str, body: &'a [u8], name: &str) -> Option
     None
 }
 
-fn csrf_refused(ctx: &Ctx) -> Response {
+fn csrf_refused() -> Response {
     let mut res = StatusCode::FORBIDDEN.into_response();
-    res.extensions_mut().insert(ErrorPage { status: StatusCode::FORBIDDEN, detail: vec![ctx.t.c.csrf_body.to_owned()] });
-    res.extensions_mut().insert(CsrfRefused);
+    res.extensions_mut().insert(ErrorPage { status: StatusCode::FORBIDDEN, detail: vec![], csrf: true });
     res
 }
-
-/// Marks a refusal for a missing or wrong CSRF token, so its page says so.
-#[derive(Debug, Clone, Copy)]
-pub struct CsrfRefused;
 
 fn security_headers(h: &mut HeaderMap) {
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(

@@ -417,12 +417,8 @@ macro_rules! ai_store {
                     }
                     let mut tx = self.read_tx(ctx).await?;
                     let mut qb = QueryBuilder::<$db>::new(concat!(ticket_brief_select!(), "where tenant_id = "));
-                    qb.push_bind(ctx.tenant_id()).push(" and id in (");
-                    let mut list = qb.separated(", ");
-                    for id in ids {
-                        list.push_bind(*id);
-                    }
-                    qb.push(")");
+                    qb.push_bind(ctx.tenant_id()).push(" and id in ");
+                    push_id_list(&mut qb, ids);
                     Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
                 }
 
@@ -432,12 +428,9 @@ macro_rules! ai_store {
                     }
                     let mut tx = self.read_tx(ctx).await?;
                     let mut qb = QueryBuilder::<$db>::new("select assignee_id, count(*) from tickets where tenant_id = ");
-                    qb.push_bind(ctx.tenant_id()).push(" and status in ").push(OPEN).push(" and assignee_id in (");
-                    let mut list = qb.separated(", ");
-                    for id in users {
-                        list.push_bind(*id);
-                    }
-                    qb.push(") group by assignee_id");
+                    qb.push_bind(ctx.tenant_id()).push(" and status in ").push(OPEN).push(" and assignee_id in ");
+                    push_id_list(&mut qb, users);
+                    qb.push(" group by assignee_id");
                     Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
                 }
 

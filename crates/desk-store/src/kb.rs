@@ -325,12 +325,8 @@ macro_rules! kb_store {
                     }
                     let mut tx = self.read_tx(ctx).await?;
                     let mut qb = QueryBuilder::<$db>::new(concat!(article_select!(), "where a.tenant_id = "));
-                    qb.push_bind(ctx.tenant_id()).push(" and a.status = 'published' and a.id in (");
-                    let mut list = qb.separated(", ");
-                    for id in ids {
-                        list.push_bind(*id);
-                    }
-                    qb.push(")");
+                    qb.push_bind(ctx.tenant_id()).push(" and a.status = 'published' and a.id in ");
+                    push_id_list(&mut qb, ids);
                     push_audience(&mut qb, audience);
                     Ok(qb.build_query_as::<ArticleRecord>().fetch_all(&mut *tx).await?)
                 }

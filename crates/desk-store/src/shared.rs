@@ -88,6 +88,16 @@ macro_rules! portable_store {
             }
         }
 
+        /// Pushes `(id, id, …)` with each id bound, for `… in` lists.
+        fn push_id_list(qb: &mut QueryBuilder<'_, $db>, ids: &[Uuid]) {
+            qb.push("(");
+            let mut list = qb.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+        }
+
         fn push_filters(qb: &mut QueryBuilder<'_, $db>, q: &TicketQuery) {
             let list = |qb: &mut QueryBuilder<'_, $db>, column: &str, values: &[String]| {
                 if values.is_empty() {
@@ -727,12 +737,8 @@ macro_rules! portable_store {
                 }
                 let mut tx = self.read_tx(ctx).await?;
                 let mut qb = QueryBuilder::<$db>::new(concat!(user_select!(), "where u.tenant_id = "));
-                qb.push_bind(ctx.tenant_id()).push(" and u.id in (");
-                let mut sep = qb.separated(", ");
-                for id in ids {
-                    sep.push_bind(*id);
-                }
-                qb.push(")");
+                qb.push_bind(ctx.tenant_id()).push(" and u.id in ");
+                push_id_list(&mut qb, ids);
                 Ok(qb.build_query_as().fetch_all(&mut *tx).await?)
             }
 

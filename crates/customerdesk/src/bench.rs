@@ -197,6 +197,9 @@ async fn load(desk: &Desk, opts: &Options) -> Result<Vec<BenchTenant>> {
                         created_by: t.customer,
                         ticket_type: "problem".into(),
                         tags: Vec::new(),
+                        auto_assign: false,
+                        required_skill_ids: Vec::new(),
+                        routing_note: None,
                     },
                 ));
                 made[ti] += 1;

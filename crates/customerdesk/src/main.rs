@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_ai;
+mod bench_sla;
 mod demo;
 mod eval;
 
@@ -136,6 +137,21 @@ enum BenchCommand {
         /// Tickets created for the 16-client throughput measurement (a quarter of it for 1 client).
         #[arg(long, default_value_t = 4000)]
         creates: usize,
+    },
+    /// Due-time arithmetic, the breach scan over many open tickets, and ticket creation over
+    /// HTTP with routing, assignment and SLA on against off.
+    Sla {
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        #[arg(long, default_value_t = 100)]
+        tenants: usize,
+        /// Due-time computations for the calendar measurement.
+        #[arg(long, default_value_t = 2_000_000)]
+        calls: usize,
+        /// Time all four SLA jobs in the pass, not only the breach scan (breach prediction walks
+        /// every open ticket, so this is slow at large sizes).
+        #[arg(long)]
+        all_jobs: bool,
     },
     /// Embedding speed against ONNX Runtime (int8) on the same texts, and hybrid-search latency
     /// over a large vector index.
@@ -277,6 +293,9 @@ async fn main() -> Result<()> {
                 demo::seed(&desk).await?;
             }
             let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+            // SLA breaches, escalation by age, auto-close and breach prediction, on the job table
+            // every server process shares.
+            desk.start_jobs(desk_core::JobOptions::default()).await.map_err(explain)?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, backend = ?desk.store().backend(), "serving");
             println!("CustomerDesk listening on http://{addr} (sign in at http://{addr}/login)");
@@ -317,6 +336,10 @@ async fn main() -> Result<()> {
                 bench::Options { tickets, tenants: tenants.max(1), samples: samples.max(1), creates: creates.max(16) },
             )
             .await?;
+        }
+        Command::Bench { what: BenchCommand::Sla { tickets, tenants, calls, all_jobs } } => {
+            let desk = open(&cli.db).await?;
+            bench_sla::run(desk, bench_sla::Options { tickets, tenants: tenants.max(1), calls: calls.max(1), all_jobs }).await?;
         }
         Command::Demo => {
             let desk = open_with(&cli.db, cli.ai.options()).await?;

@@ -28,7 +28,9 @@ fn body_for(example: Option<&Value>, caller: &Seeded) -> Option<Value> {
             .to_string()
             .replace("{user_id}", &caller.ids["user"])
             .replace("{ticket_id}", &caller.company_admin_ticket)
-            .replace("{article_id}", &caller.ids["article"]);
+            .replace("{article_id}", &caller.ids["article"])
+            .replace("{group_id}", &caller.ids["group"])
+            .replace("{skill_id}", &caller.ids["skill"]);
         serde_json::from_str(&text).expect("json")
     })
 }
@@ -162,4 +164,59 @@ async fn role_permissions_are_data(backend: Backend) {
     assert_eq!(err["error"]["fields"][0]["field"], "permissions");
 }
 
-on_both_backends!(cross_tenant_ids_are_not_found, every_route_checks_its_permission, role_permissions_are_data);
+/// Group scope, generated over the route table: an agent limited to their groups gets 404 from
+/// every ticket endpoint for a ticket of another group, exactly as for another tenant's ticket,
+/// and never sees it in a list or search.
+async fn agents_outside_a_group_see_nothing_of_its_tickets(backend: Backend) {
+    let s = TestServer::start(backend).await;
+    let a = seed(&s, "tenant-a").await;
+    let admin = &a.admin_token;
+    let (status, g) = s.post("/api/v1/groups", admin, serde_json::json!({"name": "Second line"})).await;
+    assert_eq!(status, 201, "{g}");
+    let body = serde_json::json!({"subject": "Quasar outage", "description": "quasar", "requester_id": a.ids["user"], "group_id": g["id"]});
+    let (status, t) = s.post("/api/v1/tickets", admin, body).await;
+    assert_eq!(status, 201, "{t}");
+    let hidden = t["id"].as_str().expect("id").to_owned();
+    let agent = a.token(&s, "agent").await;
+    let agent_perms = permissions_of(&s, &agent).await;
+    assert!(agent_perms.iter().any(|p| p == "tickets:scope_group") && !agent_perms.iter().any(|p| p == "tickets:scope_all"));
+    let mut probed = 0;
+    for route in desk_web::routes::routes() {
+        if route.resource != Some("ticket") {
+            continue;
+        }
+        let Some(permission) = route.permission else { continue };
+        let path = route.path.replace("{id}", &hidden);
+        let body = body_for(route.example.as_ref(), &a);
+        let (status, res) = s.call(route.method.as_str(), &path, Some(&agent), body.as_ref()).await;
+        let expect = if agent_perms.iter().any(|p| p == permission) { 404 } else { 403 };
+        assert_eq!(status, expect, "{} {} for another group's ticket: {res}", route.method, route.path);
+        assert!(!res.to_string().contains("Quasar"), "{} {} shows the ticket", route.method, route.path);
+        probed += 1;
+    }
+    assert!(probed >= 15, "only {probed} ticket routes probed");
+    for path in ["/api/v1/tickets", "/api/v1/tickets?q=quasar", "/api/v1/tickets?view=unassigned", "/api/v1/tickets?group_id="] {
+        let path = if path.ends_with('=') { format!("{path}{}", g["id"].as_str().expect("id")) } else { path.to_owned() };
+        let (status, res) = s.get(&path, &agent).await;
+        assert_eq!(status, 200, "{path}: {res}");
+        assert!(!res.to_string().contains(&hidden), "{path} lists another group's ticket");
+    }
+    // The same ticket is the admin's to see, and the agent's once they join the group.
+    assert_eq!(s.get(&format!("/api/v1/tickets/{hidden}"), admin).await.0, 200);
+    let (status, _) = s
+        .post(
+            &format!("/api/v1/groups/{}/members", g["id"].as_str().expect("id")),
+            admin,
+            serde_json::json!({"user_id": a.ids["agent"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(s.get(&format!("/api/v1/tickets/{hidden}"), &agent).await.0, 200);
+}
+
+on_both_backends!(
+    cross_tenant_ids_are_not_found,
+    every_route_checks_its_permission,
+    role_permissions_are_data,
+    agents_outside_a_group_see_nothing_of_its_tickets
+);

@@ -12,6 +12,16 @@ use serde_json::json;
 
 const ROLES: &[&str] = &["admin", "supervisor", "agent", "company_admin", "customer"];
 
+/// The kind of record (a key of `Seeded.ids`) the `{id}` of other admin pages names.
+const ADMIN_KINDS: &[(&str, &str)] = &[
+    ("/admin/companies/", "company"),
+    ("/admin/calendars/", "calendar"),
+    ("/admin/sla-policies/", "sla_policy"),
+    ("/admin/routing-rules/", "routing_rule"),
+    ("/admin/escalation-rules/", "escalation_rule"),
+    ("/admin/skills/", "skill"),
+];
+
 /// A concrete path for a page template, naming records of `owner`.
 fn path_for(template: &str, owner: &Seeded) -> String {
     let id = if template.starts_with("/agent/tickets/") || template.starts_with("/portal/tickets/") {
@@ -26,6 +36,8 @@ fn path_for(template: &str, owner: &Seeded) -> String {
         owner.ids["user"].clone()
     } else if template.starts_with("/admin/groups/") {
         owner.ids["group"].clone()
+    } else if let Some((_, kind)) = ADMIN_KINDS.iter().find(|(prefix, _)| template.starts_with(prefix)) {
+        owner.ids[kind].clone()
     } else {
         String::new()
     };

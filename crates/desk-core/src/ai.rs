@@ -769,8 +769,10 @@ impl Desk {
     /// Clusters of recent tickets and searches that no published article answers well.
     pub async fn knowledge_gaps(&self, p: &Principal, days: i64) -> CoreResult<Vec<KnowledgeGap>> {
         require(p, perm::AI_USE)?;
-        // Gaps draw on every ticket and search of the tenant.
-        require(p, perm::TICKETS_SCOPE_ALL)?;
+        // Gaps draw on every ticket and search of the tenant: not for agents limited to their groups.
+        if !p.can(perm::TICKETS_SCOPE_ALL) {
+            return Err(CoreError::NotAllowed("knowledge gaps draw on every ticket; they need tickets:scope_all".into()));
+        }
         self.ai.require_model()?;
         let since = now_ms() - days.clamp(1, 365) * 86_400_000;
         let tenant = p.ctx.tenant_id();

@@ -105,6 +105,8 @@ pub struct AiEngine {
     /// Per tenant: (latest correction time, number of corrections, the model trained with them).
     tenant_models: Mutex<HashMap<Uuid, TenantModel>>,
     permits: Semaphore,
+    /// Angry customers fire the tenant's `sentiment_angry` escalation rules; counted here.
+    sla_metrics: Arc<crate::SlaMetrics>,
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -118,7 +120,7 @@ fn write<T>(lock: &RwLock<T>, value: T) {
 impl AiEngine {
     /// Starts the engine: with AI enabled, a background task loads the model and then runs the
     /// worker. Call on a tokio runtime.
-    pub fn start(store: Arc<dyn Store>, options: AiOptions) -> Arc<Self> {
+    pub fn start(store: Arc<dyn Store>, options: AiOptions, sla_metrics: Arc<crate::SlaMetrics>) -> Arc<Self> {
         let enabled = options.enabled;
         let engine = Arc::new(Self {
             store,
@@ -130,6 +132,7 @@ impl AiEngine {
             base_model: RwLock::new(None),
             tenant_models: Mutex::new(HashMap::new()),
             permits: Semaphore::new(2),
+            sla_metrics,
         });
         if enabled {
             let weak = Arc::downgrade(&engine);
@@ -474,7 +477,9 @@ impl AiEngine {
         };
         self.store.ai_set_classification(ctx, &record).await?;
         if record.escalate {
-            tracing::info!(ticket = %ticket_id, "angry customer: ticket flagged for escalation");
+            tracing::info!(ticket = %ticket_id, "angry customer: the tenant's escalation rules decide");
+            let trigger = desk_domain::routing::Trigger::SentimentAngry;
+            crate::escalation::on_trigger(&*self.store, &self.sla_metrics, ctx, ticket_id, trigger, now).await?;
         }
         Ok(())
     }

@@ -109,6 +109,7 @@ impl Desk {
                 now,
             )
             .await?;
+        self.seed_sla_defaults(&ctx).await?;
         Ok((tenant, ctx))
     }
 

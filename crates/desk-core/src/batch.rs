@@ -8,7 +8,7 @@ use std::sync::Arc;
 use desk_store::{NewTicket, Store, TenantCtx, TicketRecord};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{CoreError, CoreResult, now_ms};
+use crate::{Clock, CoreError, CoreResult};
 
 /// Most creations written in one transaction.
 const MAX_BATCH: usize = 256;
@@ -23,9 +23,9 @@ pub(crate) struct TicketWriter {
 
 impl TicketWriter {
     /// Starts the task on the current tokio runtime.
-    pub(crate) fn start(store: Arc<dyn Store>) -> Self {
+    pub(crate) fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(store, rx));
+        tokio::spawn(run(store, clock, rx));
         Self { tx }
     }
 
@@ -37,11 +37,11 @@ impl TicketWriter {
     }
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<(TenantCtx, NewTicket, Reply)>) {
+async fn run(store: Arc<dyn Store>, clock: Arc<dyn Clock>, mut rx: mpsc::Receiver<(TenantCtx, NewTicket, Reply)>) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut waiting, MAX_BATCH).await > 0 {
         let (batch, replies): (Vec<(TenantCtx, NewTicket)>, Vec<Reply>) = waiting.drain(..).map(|(c, n, r)| ((c, n), r)).unzip();
-        match store.create_tickets(&batch, now_ms()).await {
+        match store.create_tickets(&batch, clock.now_ms()).await {
             Ok(tickets) => {
                 for (reply, ticket) in replies.into_iter().zip(tickets) {
                     let _ = reply.send(Ok(ticket));
@@ -50,7 +50,7 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<(TenantCtx, NewTicket
             // One bad creation must not fail its neighbours: retry each alone for its own answer.
             Err(_) if batch.len() > 1 => {
                 for (item, reply) in batch.into_iter().zip(replies) {
-                    let result = store.create_tickets(std::slice::from_ref(&item), now_ms()).await;
+                    let result = store.create_tickets(std::slice::from_ref(&item), clock.now_ms()).await;
                     let _ = reply.send(result.map_err(CoreError::from).and_then(|mut v| v.pop().ok_or(CoreError::NotFound)));
                 }
             }

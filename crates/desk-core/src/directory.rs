@@ -39,6 +39,8 @@ pub struct UserPatchInput {
     pub name: Option<String>,
     pub role: Option<String>,
     pub active: Option<bool>,
+    /// Whether automatic assignment may give them tickets.
+    pub available: Option<bool>,
 }
 
 impl Desk {
@@ -133,7 +135,12 @@ impl Desk {
                 return Err(CoreError::NotAllowed("this is the last active user who can manage roles".into()));
             }
         }
-        let change = UserChange { name: input.name.map(|n| n.trim().to_owned()), role: input.role, active: input.active };
+        let change = UserChange {
+            name: input.name.map(|n| n.trim().to_owned()),
+            role: input.role,
+            active: input.active,
+            available: input.available,
+        };
         Ok(self.store.update_user(&p.ctx, id, change, now_ms()).await?)
     }
 

@@ -6,11 +6,17 @@ mod ai_engine;
 mod attachments;
 mod auth;
 mod batch;
+mod clock;
 mod directory;
 mod error;
+mod escalation;
 mod generate;
+mod jobs;
 mod kb;
 mod limiter;
+mod routing;
+mod sla;
+mod sla_view;
 mod tickets;
 
 use std::sync::Arc;
@@ -22,13 +28,19 @@ pub use ai::{
 pub use ai_engine::{AiEngine, AiOptions, MODEL_ID, ModelState};
 pub use attachments::{MAX_ATTACHMENT_BYTES, Upload};
 pub use auth::{Login, NewTenantInput, TOKEN_TTL_MS, hash_password};
+pub use clock::{Clock, OffsetClock, SystemClock};
 /// The labels the classifier gives tickets.
 pub use desk_ai::classify::{CATEGORIES as AI_CATEGORIES, SENTIMENTS as AI_SENTIMENTS};
 pub use desk_store::{Principal, Store};
 pub use directory::{NewCompanyInput, NewUserInput, UserPatchInput};
 pub use error::{CoreError, CoreResult};
 pub use generate::{AiSettings, AiSettingsInput};
+pub use jobs::{JobOptions, JobSummary, new_worker_name};
 pub use kb::{ArticleInput, ArticlePatch, DiffLine, SEARCH_MODES, one_line, render_markdown, unix_lines};
+pub use sla::{
+    BreachPrediction, CompanyPatchInput, Configured, Doc, GroupAssignmentInput, SettingsInput, SkillSpec, SlaMetrics,
+    TicketSlaView,
+};
 pub use tickets::{BULK_MAX, CommentInput, TicketInput, TicketList, TicketListInput, TicketPatchInput};
 
 /// The services, sharing one store.
@@ -40,15 +52,25 @@ pub struct Desk {
     http: reqwest::Client,
     login_limiter: Arc<limiter::RateLimiter>,
     vote_limiter: Arc<limiter::RateLimiter>,
+    clock: Arc<dyn Clock>,
+    sla_metrics: Arc<SlaMetrics>,
 }
 
 impl Desk {
     /// Services over `store`; starts the ticket writer and, with AI enabled, the model loader
     /// and embedding worker on the current tokio runtime.
     pub fn new(store: Arc<dyn Store>, ai: AiOptions) -> Self {
+        Self::with_clock(store, ai, Arc::new(SystemClock))
+    }
+
+    /// Services whose notion of "now" comes from `clock` (tests move it forward).
+    pub fn with_clock(store: Arc<dyn Store>, ai: AiOptions, clock: Arc<dyn Clock>) -> Self {
+        let sla_metrics = Arc::new(SlaMetrics::default());
         Self {
-            tickets: batch::TicketWriter::start(store.clone()),
-            ai: AiEngine::start(store.clone(), ai),
+            tickets: batch::TicketWriter::start(store.clone(), clock.clone()),
+            clock,
+            ai: AiEngine::start(store.clone(), ai, sla_metrics.clone()),
+            sla_metrics,
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             login_limiter: Arc::default(),
             vote_limiter: Arc::default(),
@@ -59,6 +81,16 @@ impl Desk {
     /// The AI engine (model state, index, worker), for wiring and the CLI.
     pub fn ai(&self) -> &Arc<AiEngine> {
         &self.ai
+    }
+
+    /// Now, by the services' clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Counters of the SLA jobs, for `/metrics`.
+    pub fn sla_metrics(&self) -> &SlaMetrics {
+        &self.sla_metrics
     }
 
     /// The store, for wiring (health checks, the operator CLI).

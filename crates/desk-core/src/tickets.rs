@@ -1,6 +1,7 @@
 //! Tickets: who sees which, who may change what, and what a reply does to the status.
 
 use desk_domain::permissions as perm;
+use desk_domain::routing::Trigger;
 use desk_domain::validate::Errors;
 use desk_domain::{Actor, Priority, ResolutionCategory, Sort, Status, TicketType, View, normalize_tag};
 use desk_store::{
@@ -9,7 +10,7 @@ use desk_store::{
 };
 use uuid::Uuid;
 
-use crate::{CoreError, CoreResult, Desk, now_ms, require};
+use crate::{CoreError, CoreResult, Desk, require};
 
 /// Channels a ticket can come in by.
 pub const CHANNELS: &[&str] = &["web", "portal", "email", "api", "phone", "chat"];
@@ -92,6 +93,11 @@ pub struct TicketListInput {
     /// RFC 3339 instants bounding the creation time.
     pub created_after: Option<String>,
     pub created_before: Option<String>,
+    /// Only tickets whose next unmet SLA target falls due within this many minutes.
+    pub due_within: Option<i64>,
+    /// Only tickets with (true) or without (false) a breached SLA target.
+    pub sla_breached: Option<bool>,
+    pub sla_policy_id: Option<Uuid>,
     pub sort: Option<String>,
     /// Words that must all appear in the subject, description or public replies.
     pub text: Option<String>,
@@ -108,6 +114,8 @@ pub struct TicketList {
 
 /// How long a closed ticket counts as "recently closed".
 const RECENT_MS: i64 = 7 * 24 * 3600 * 1000;
+/// A ticket is "at risk" from this predicted chance (percent) of missing its resolution target.
+pub const AT_RISK_PERCENT: i64 = 50;
 /// At most this many tickets in one bulk update.
 pub const BULK_MAX: usize = 100;
 
@@ -115,6 +123,8 @@ pub const BULK_MAX: usize = 100;
 pub fn scope_of(p: &Principal) -> TicketScope {
     if p.can(perm::TICKETS_SCOPE_ALL) {
         TicketScope::All
+    } else if p.can(perm::TICKETS_SCOPE_GROUP) {
+        TicketScope::Groups(p.user.id)
     } else if let (true, Some(company_id)) = (p.can(perm::TICKETS_SCOPE_COMPANY), p.user.company_id) {
         TicketScope::Company { company_id, user_id: p.user.id }
     } else {
@@ -123,7 +133,7 @@ pub fn scope_of(p: &Principal) -> TicketScope {
 }
 
 /// Narrows a query to a named view (the statuses, assignee and order it stands for).
-fn view_filter(p: &Principal, view: View, q: &mut TicketQuery) {
+fn view_filter(p: &Principal, view: View, q: &mut TicketQuery, now: i64) {
     match view {
         View::All => {}
         View::Mine => {
@@ -143,8 +153,17 @@ fn view_filter(p: &Principal, view: View, q: &mut TicketQuery) {
         View::Waiting => q.statuses = vec![Status::WaitingOnCustomer.as_str().into()],
         View::RecentlyClosed => {
             q.statuses = vec![Status::Resolved.as_str().into(), Status::Closed.as_str().into()];
-            q.updated_since = Some(now_ms() - RECENT_MS);
+            q.updated_since = Some(now - RECENT_MS);
             q.order = TicketOrder::Updated;
+        }
+        View::SlaBreached => {
+            q.sla_breached = true;
+            q.statuses = active_statuses();
+        }
+        View::AtRisk => {
+            q.min_breach_risk = Some(AT_RISK_PERCENT);
+            q.statuses = active_statuses();
+            q.order = TicketOrder::Due;
         }
     }
 }
@@ -231,6 +250,7 @@ fn keyset_cursor(t: &TicketRecord, order: TicketOrder) -> String {
         TicketOrder::Newest | TicketOrder::Oldest => 0,
         TicketOrder::Updated => t.updated_at,
         TicketOrder::Priority => Priority::parse(&t.priority).map_or(1, Priority::rank),
+        TicketOrder::Due => t.sla.resolution_due_at.unwrap_or(i64::MAX),
     };
     format!("k{value}_{}", t.number)
 }
@@ -330,7 +350,7 @@ impl Desk {
         self.check_assignee(p, input.assignee_id, &mut e).await?;
         e.finish()?;
         let requester = requester.ok_or(CoreError::NotFound)?;
-        let new = NewTicket {
+        let mut new = NewTicket {
             subject: input.subject.trim().to_owned(),
             description: input.description,
             status: if input.assignee_id.is_some() { Status::Open } else { Status::New }.as_str().to_owned(),
@@ -343,8 +363,18 @@ impl Desk {
             created_by: p.user.id,
             ticket_type: ticket_type.as_str().to_owned(),
             tags,
+            auto_assign: input.assignee_id.is_none(),
+            required_skill_ids: Vec::new(),
+            routing_note: None,
         };
-        self.tickets.create(p.ctx, new).await
+        if new.group_id.is_none() {
+            self.route(&p.ctx, &mut new, input.priority.is_some()).await?;
+        }
+        let ticket = self.tickets.create(p.ctx, new).await?;
+        if ticket.priority == Priority::Critical.as_str() {
+            self.after_trigger(&p.ctx, ticket.id, Trigger::PriorityCritical).await;
+        }
+        Ok(ticket)
     }
 
     /// One ticket the caller may see.
@@ -365,7 +395,7 @@ impl Desk {
                 View::parse(v).ok_or_else(|| CoreError::field("view", &format!("must be one of: {}", names(View::ALL))))?
             }
         };
-        view_filter(p, view, &mut q);
+        view_filter(p, view, &mut q, self.now());
         if let Some(s) = &input.status {
             q.statuses = parse_list("status", s, Status::parse, Status::ALL)?;
         }
@@ -407,6 +437,17 @@ impl Desk {
         }
         q.created_after = input.created_after.as_deref().map(|v| parse_instant("created_after", v)).transpose()?;
         q.created_before = input.created_before.as_deref().map(|v| parse_instant("created_before", v)).transpose()?;
+        if let Some(minutes) = input.due_within {
+            if !(0..=525_600).contains(&minutes) {
+                return Err(CoreError::field("due_within", "must be 0 to 525600 minutes"));
+            }
+            q.due_before = Some(self.now() + minutes * 60_000);
+        }
+        if let Some(b) = input.sla_breached {
+            q.sla_breached = b;
+            q.sla_not_breached = !b;
+        }
+        q.sla_policy_id = input.sla_policy_id;
         if let Some(s) = &input.sort {
             q.order =
                 match Sort::parse(s).ok_or_else(|| CoreError::field("sort", &format!("must be one of: {}", names(Sort::ALL))))? {
@@ -414,6 +455,7 @@ impl Desk {
                     Sort::Oldest => TicketOrder::Oldest,
                     Sort::Updated => TicketOrder::Updated,
                     Sort::Priority => TicketOrder::Priority,
+                    Sort::Due => TicketOrder::Due,
                 };
         }
         let (after, offset) = match &input.cursor {
@@ -439,11 +481,12 @@ impl Desk {
     /// How many tickets the caller may see in each named view, each counted up to `cap`.
     pub async fn view_counts(&self, p: &Principal, cap: i64) -> CoreResult<Vec<(View, i64)>> {
         require(p, perm::TICKETS_READ)?;
+        let now = self.now();
         let queries: Vec<TicketQuery> = View::ALL
             .iter()
             .map(|&v| {
                 let mut q = TicketQuery::default();
-                view_filter(p, v, &mut q);
+                view_filter(p, v, &mut q, now);
                 q
             })
             .collect();
@@ -474,7 +517,7 @@ impl Desk {
         if patch.touches_staff_fields() && !p.can(perm::TICKETS_MANAGE) {
             return Err(CoreError::Forbidden("changing anything but the status needs tickets:manage".into()));
         }
-        let now = now_ms();
+        let now = self.now();
         let mut change = TicketChange {
             ticket_id: id,
             actor_id: Some(p.user.id),
@@ -532,7 +575,13 @@ impl Desk {
                 stamp_status(&mut change, &cur, to, now);
             }
         }
-        Ok(self.store.change_ticket(&p.ctx, &scope, change).await?.0)
+        let raised =
+            change.priority.as_deref() == Some(Priority::Critical.as_str()) && cur.priority != Priority::Critical.as_str();
+        let ticket = self.store.change_ticket(&p.ctx, &scope, change).await?.0;
+        if raised {
+            self.after_trigger(&p.ctx, id, Trigger::PriorityCritical).await;
+        }
+        Ok(ticket)
     }
 
     /// Keeps the assignee a member of the ticket's group: an explicit assignee must belong to
@@ -580,7 +629,7 @@ impl Desk {
         let change = TicketChange {
             ticket_id: id,
             actor_id: Some(p.user.id),
-            now: now_ms(),
+            now: self.now(),
             expect_status: Some(cur.status.clone()),
             rating: Some((score, comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()))),
             ..TicketChange::default()
@@ -605,7 +654,7 @@ impl Desk {
             return Err(CoreError::field("into", "the target is itself a duplicate; merge into its original"));
         }
         stored_status(&source)?.check(Status::Duplicate, actor_of(p))?;
-        let now = now_ms();
+        let now = self.now();
         let change = TicketChange {
             ticket_id: source.id,
             actor_id: Some(p.user.id),
@@ -665,7 +714,7 @@ impl Desk {
         let scope = scope_of(p);
         let cur = self.store.get_ticket(&p.ctx, &scope, ticket_id).await?;
         let from = stored_status(&cur)?;
-        let now = now_ms();
+        let now = self.now();
         let mut change = TicketChange {
             ticket_id,
             actor_id: Some(p.user.id),

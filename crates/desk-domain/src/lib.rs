@@ -1,9 +1,13 @@
-//! CustomerDesk's domain: typed ids, entities, the ticket state machine and permissions.
+//! CustomerDesk's domain: typed ids, entities, the ticket state machine, permissions, business-hours
+//! calendars, SLA clocks, routing, assignment and escalation rules.
 //! Pure: no I/O, no clock, no database.
 
+pub mod calendar;
 pub mod ids;
 pub mod kb;
 pub mod permissions;
+pub mod routing;
+pub mod sla;
 pub mod ticket;
 pub mod validate;
 

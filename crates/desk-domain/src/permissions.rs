@@ -20,6 +20,8 @@ pub const ATTACHMENTS_WRITE: Permission = "attachments:write";
 pub const TICKETS_COMMENT: Permission = "tickets:comment";
 /// See every ticket of the tenant.
 pub const TICKETS_SCOPE_ALL: Permission = "tickets:scope_all";
+/// See the tickets of one's own groups, ungrouped ones and those assigned to oneself (agents).
+pub const TICKETS_SCOPE_GROUP: Permission = "tickets:scope_group";
 /// See every ticket of one's own customer company.
 pub const TICKETS_SCOPE_COMPANY: Permission = "tickets:scope_company";
 /// Read and write internal notes.
@@ -56,6 +58,11 @@ pub const KB_ANSWER: Permission = "kb:answer";
 /// Manage article categories.
 pub const KB_MANAGE: Permission = "kb:manage";
 
+/// Read business-hours calendars, SLA policies, routing and escalation rules and skills.
+pub const SLA_READ: Permission = "sla:read";
+/// Change calendars, SLA policies, routing and escalation rules, skills and the tenant's settings.
+pub const SLA_MANAGE: Permission = "sla:manage";
+
 /// Use the AI assistant on tickets: summaries, drafts, similar tickets, classification, knowledge gaps.
 pub const AI_USE: Permission = "ai:use";
 /// Configure the tenant's AI settings (the optional OpenAI-compatible endpoint).
@@ -63,6 +70,8 @@ pub const AI_CONFIGURE: Permission = "ai:configure";
 
 /// Every permission the code knows, for validation of role edits.
 pub const ALL: &[Permission] = &[
+    SLA_READ,
+    SLA_MANAGE,
     AI_USE,
     AI_CONFIGURE,
     KB_READ,
@@ -79,6 +88,7 @@ pub const ALL: &[Permission] = &[
     TICKETS_MANAGE,
     TICKETS_COMMENT,
     TICKETS_SCOPE_ALL,
+    TICKETS_SCOPE_GROUP,
     TICKETS_SCOPE_COMPANY,
     NOTES_INTERNAL,
     USERS_READ,
@@ -120,11 +130,12 @@ const AGENT: &[Permission] = &[
     TICKETS_UPDATE,
     TICKETS_MANAGE,
     TICKETS_COMMENT,
-    TICKETS_SCOPE_ALL,
+    TICKETS_SCOPE_GROUP,
     NOTES_INTERNAL,
     USERS_READ,
     COMPANIES_READ,
     GROUPS_READ,
+    SLA_READ,
     PROFILE_READ,
 ];
 
@@ -168,6 +179,7 @@ pub const DEFAULT_ROLES: &[DefaultRole] = &[
             COMPANIES_MANAGE,
             GROUPS_READ,
             GROUPS_MANAGE,
+            SLA_READ,
             PROFILE_READ,
         ],
     },

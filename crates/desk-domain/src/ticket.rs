@@ -65,6 +65,8 @@ pub enum View {
     Escalated,
     Waiting,
     RecentlyClosed,
+    SlaBreached,
+    AtRisk,
 }
 
 /// Orders of ticket lists.
@@ -75,6 +77,7 @@ pub enum Sort {
     Oldest,
     Updated,
     Priority,
+    Due,
 }
 
 /// Gives an enum `ALL`, `as_str`, `parse` and `Display` over its snake_case wire names.
@@ -148,9 +151,11 @@ wire_names!(View {
     Escalated => "escalated",
     Waiting => "waiting",
     RecentlyClosed => "recently_closed",
+    SlaBreached => "sla_breached",
+    AtRisk => "at_risk",
 });
 
-wire_names!(Sort { Newest => "newest", Oldest => "oldest", Updated => "updated", Priority => "priority" });
+wire_names!(Sort { Newest => "newest", Oldest => "oldest", Updated => "updated", Priority => "priority", Due => "due" });
 
 impl Priority {
     /// Rank for sorting: critical highest.

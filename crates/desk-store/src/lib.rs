@@ -10,11 +10,15 @@
 //! ([`Store::operator_ctx`]); a handler cannot make one up.
 
 mod ai;
+mod jobs;
 mod kb;
 mod model;
 mod postgres;
 mod shared;
+mod sla;
+mod sla_sql;
 mod sqlite;
+mod ticket_sla;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,8 +27,13 @@ pub use ai::{
     AiSettingsRecord, AiStore, KIND_ARTICLE, KIND_TICKET, QueueItem, SearchLogRecord, TicketAiRecord, TicketBrief, VectorRecord,
 };
 use async_trait::async_trait;
+pub use jobs::{ClaimedJob, JobRun, JobStore};
 pub use kb::{DEFAULT_CATEGORIES, KbStore};
 pub use model::*;
+pub use sla::{
+    CompanyChange, ConfigKind, ConfigRecord, ConfigWrite, DueTicket, NotificationRecord, ResolutionSample, ScannedTicket,
+    SlaStore, TenantSettings, Usage, UserSkill,
+};
 use uuid::Uuid;
 
 pub use postgres::PgStore;
@@ -123,7 +132,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the services need from persistence.
 #[async_trait]
-pub trait Store: KbStore + AiStore + Send + Sync + 'static {
+pub trait Store: KbStore + AiStore + SlaStore + JobStore + Send + Sync + 'static {
     /// The database behind this store.
     fn backend(&self) -> Backend;
 

@@ -55,6 +55,8 @@ pub struct UserRecord {
     pub company_id: Option<Uuid>,
     pub active: bool,
     pub created_at: i64,
+    /// Whether automatic assignment may give them tickets.
+    pub available: bool,
 }
 
 /// A user with their tenant's name and state, as authentication loads them.
@@ -84,6 +86,7 @@ pub struct UserChange {
     /// A role name of the tenant.
     pub role: Option<String>,
     pub active: Option<bool>,
+    pub available: Option<bool>,
 }
 
 /// A customer company.
@@ -92,6 +95,8 @@ pub struct CompanyRecord {
     pub id: Uuid,
     pub name: String,
     pub domain: Option<String>,
+    /// The SLA tier its tickets get: platinum, gold, silver, bronze or standard.
+    pub sla_tier: String,
     pub created_at: i64,
 }
 
@@ -109,6 +114,10 @@ pub struct GroupRecord {
     pub name: String,
     pub created_at: i64,
     pub member_ids: Vec<Uuid>,
+    /// manual, round_robin, least_loaded or skills.
+    pub assignment: String,
+    /// Automatic assignment skips agents with this many open tickets.
+    pub max_open: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -116,6 +125,8 @@ pub(crate) struct GroupRow {
     pub id: Uuid,
     pub name: String,
     pub created_at: i64,
+    pub assignment: String,
+    pub max_open: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -154,6 +165,31 @@ pub struct TicketRecord {
     pub satisfaction_score: Option<i64>,
     pub satisfaction_comment: Option<String>,
     pub rated_at: Option<i64>,
+    #[sqlx(flatten)]
+    pub sla: TicketSla,
+}
+
+/// A ticket's SLA, routing and escalation state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct TicketSla {
+    pub sla_policy_id: Option<Uuid>,
+    pub first_response_due_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+    /// Waiting on the customer: the clock stands still.
+    pub sla_paused: bool,
+    pub sla_paused_at: Option<i64>,
+    /// Working time spent waiting before the current pause (ms).
+    pub sla_paused_ms: i64,
+    pub first_response_breached: bool,
+    pub resolution_breached: bool,
+    pub escalated_at: Option<i64>,
+    pub escalated_to_id: Option<Uuid>,
+    pub escalation_reason: Option<String>,
+    /// How routing and assignment went, e.g. why nobody was assigned.
+    pub routing_note: Option<String>,
+    /// Predicted chance (percent) of missing the resolution target.
+    pub breach_risk: Option<i64>,
+    pub breach_risk_basis: Option<String>,
 }
 
 impl TicketRecord {
@@ -199,6 +235,12 @@ pub struct NewTicket {
     pub created_by: Uuid,
     pub ticket_type: String,
     pub tags: Vec<String>,
+    /// Route inside `group_id` by the group's assignment mode (when no assignee is given).
+    pub auto_assign: bool,
+    /// Only agents with all these skills qualify for automatic assignment.
+    pub required_skill_ids: Vec<Uuid>,
+    /// Which routing rule sent it where.
+    pub routing_note: Option<String>,
 }
 
 /// Which tickets a caller may see, applied inside every ticket query.
@@ -210,6 +252,8 @@ pub enum TicketScope {
     Company { company_id: Uuid, user_id: Uuid },
     /// Only tickets the caller requested (customer contacts).
     Requester(Uuid),
+    /// Tickets of the caller's groups, ungrouped ones, and any assigned to them (agents limited to their groups).
+    Groups(Uuid),
 }
 
 /// Orders of ticket lists; each has a keyset cursor.
@@ -224,6 +268,8 @@ pub enum TicketOrder {
     Updated,
     /// Highest priority first, then newest.
     Priority,
+    /// Soonest resolution due time first; tickets without one last.
+    Due,
 }
 
 /// Where the previous page ended: the sort value (unused for number orders) and the number.
@@ -255,6 +301,15 @@ pub struct TicketQuery {
     pub order: TicketOrder,
     pub after: Option<TicketCursor>,
     pub limit: i64,
+    /// Only tickets with a breached target.
+    pub sla_breached: bool,
+    /// Only tickets without a breached target.
+    pub sla_not_breached: bool,
+    pub sla_policy_id: Option<Uuid>,
+    /// Only tickets whose next unmet target falls due before this instant (and are not paused).
+    pub due_before: Option<i64>,
+    /// Only tickets whose predicted breach risk is at least this percent.
+    pub min_breach_risk: Option<i64>,
 }
 
 /// Ticket search: the words, the filters of a list, and an offset into the ranking.
@@ -299,6 +354,29 @@ pub struct TicketChange {
     /// A satisfaction rating: refused with `Conflict` if the ticket was already rated.
     pub rating: Option<(i64, Option<String>)>,
     pub comment: Option<NewComment>,
+    /// Records a breach of `first_response` or `resolution`; `Conflict` if already recorded.
+    pub breach: Option<&'static str>,
+    /// Marks the escalation rule fired on this ticket; `Conflict` if it already has.
+    pub escalation_rule: Option<Uuid>,
+    /// Sets the escalation fields.
+    pub escalation: Option<EscalationMark>,
+    /// Notifications to record with the change.
+    pub notify: Vec<NewNotification>,
+}
+
+/// The escalation fields a rule sets.
+#[derive(Debug, Clone)]
+pub struct EscalationMark {
+    pub to_id: Option<Uuid>,
+    pub reason: String,
+}
+
+/// A notification to record for a user.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub user_id: Uuid,
+    pub kind: String,
+    pub body: String,
 }
 
 /// A reply or internal note to add.

@@ -41,7 +41,7 @@ pub(crate) struct NewEvent<'a> {
 
 macro_rules! user_select {
     () => {
-        "select u.id, u.email, u.name, r.name as role, r.staff, u.company_id, u.active, u.created_at \
+        "select u.id, u.email, u.name, r.name as role, r.staff, u.company_id, u.active, u.created_at, u.available \
          from users u join roles r on r.tenant_id = u.tenant_id and r.id = u.role_id "
     };
 }
@@ -51,7 +51,10 @@ macro_rules! ticket_select {
         "select t.id, t.number, t.subject, t.description, t.status, t.priority, t.requester_id, \
          t.company_id, t.group_id, t.assignee_id, t.channel, t.created_by, t.created_at, t.updated_at, \
          t.first_response_at, t.resolved_at, t.closed_at, t.ticket_type, t.tags, t.resolution, t.root_cause, \
-         t.resolution_category, t.duplicate_of, t.satisfaction_score, t.satisfaction_comment, t.rated_at "
+         t.resolution_category, t.duplicate_of, t.satisfaction_score, t.satisfaction_comment, t.rated_at, \
+         t.sla_policy_id, t.first_response_due_at, t.resolution_due_at, t.sla_paused, t.sla_paused_at, t.sla_paused_ms, \
+         t.first_response_breached, t.resolution_breached, t.escalated_at, t.escalated_to_id, t.escalation_reason, \
+         t.routing_note, t.breach_risk, t.breach_risk_basis "
     };
 }
 
@@ -84,6 +87,12 @@ macro_rules! portable_store {
                 }
                 TicketScope::Requester(user_id) => {
                     qb.push(" and t.requester_id = ").push_bind(user_id);
+                }
+                TicketScope::Groups(user_id) => {
+                    qb.push(" and (t.group_id is null or t.assignee_id = ").push_bind(user_id);
+                    qb.push(" or t.group_id in (select g.group_id from group_members g where g.tenant_id = t.tenant_id and g.user_id = ")
+                        .push_bind(user_id)
+                        .push("))");
                 }
             }
         }
@@ -155,16 +164,34 @@ macro_rules! portable_store {
             if let Some(v) = q.satisfaction_score {
                 qb.push(" and t.satisfaction_score = ").push_bind(v);
             }
+            if q.sla_breached {
+                qb.push(" and (t.first_response_breached = true or t.resolution_breached = true)");
+            }
+            if q.sla_not_breached {
+                qb.push(" and t.first_response_breached = false and t.resolution_breached = false");
+            }
+            if let Some(v) = q.sla_policy_id {
+                qb.push(" and t.sla_policy_id = ").push_bind(v);
+            }
+            if let Some(v) = q.due_before {
+                qb.push(" and t.sla_paused = false and ((t.first_response_at is null and t.first_response_due_at < ").push_bind(v);
+                qb.push(") or (t.resolved_at is null and t.resolution_due_at < ").push_bind(v).push("))");
+            }
+            if let Some(v) = q.min_breach_risk {
+                qb.push(" and t.breach_risk >= ").push_bind(v);
+            }
         }
 
         /// Orders by the query's order and continues after its cursor (keyset, never OFFSET).
         fn push_order(qb: &mut QueryBuilder<'_, $db>, q: &TicketQuery) {
+            const DUE_KEY: &str = "coalesce(t.resolution_due_at, 9223372036854775807)";
             const PRIORITY_RANK: &str = "(case t.priority when 'critical' then 4 when 'high' then 3 when 'medium' then 2 else 1 end)";
             let (key, ascending) = match q.order {
                 TicketOrder::Newest => (None, false),
                 TicketOrder::Oldest => (None, true),
                 TicketOrder::Updated => (Some("t.updated_at"), false),
                 TicketOrder::Priority => (Some(PRIORITY_RANK), false),
+                TicketOrder::Due => (Some(DUE_KEY), true),
             };
             if let Some(c) = q.after {
                 let cmp = if ascending { ">" } else { "<" };
@@ -219,7 +246,7 @@ macro_rules! portable_store {
 
         async fn load_principal(tx: &mut Tx, ctx: TenantCtx, user_id: Uuid) -> StoreResult<Option<Principal>> {
             let row: Option<PrincipalRow> = sqlx::query_as(
-                "select u.id, u.email, u.name, r.name as role, r.staff, u.company_id, u.active, u.created_at, \
+                "select u.id, u.email, u.name, r.name as role, r.staff, u.company_id, u.active, u.created_at, u.available, \
                  n.slug as tenant_slug, n.ticket_prefix, n.suspended as tenant_suspended \
                  from users u join roles r on r.tenant_id = u.tenant_id and r.id = u.role_id \
                  join tenants n on n.id = u.tenant_id \
@@ -272,7 +299,7 @@ macro_rules! portable_store {
         }
 
         async fn load_groups(tx: &mut Tx, ctx: &TenantCtx, only: Option<Uuid>) -> StoreResult<Vec<GroupRecord>> {
-            let mut qb = QueryBuilder::<$db>::new("select id, name, created_at from agent_groups where tenant_id = ");
+            let mut qb = QueryBuilder::<$db>::new("select id, name, created_at, assignment, max_open from agent_groups where tenant_id = ");
             qb.push_bind(ctx.tenant_id());
             if let Some(id) = only {
                 qb.push(" and id = ").push_bind(id);
@@ -291,6 +318,8 @@ macro_rules! portable_store {
                     id: g.id,
                     name: g.name,
                     created_at: g.created_at,
+                    assignment: g.assignment,
+                    max_open: g.max_open,
                 })
                 .collect())
         }
@@ -319,70 +348,86 @@ macro_rules! portable_store {
             let (number,): (i64,) =
                 sqlx::query_as(crate::shared::NEXT_COUNTER).bind(ctx.tenant_id()).bind("ticket").fetch_one(&mut **tx).await?;
             let id = Uuid::now_v7();
+            let routed = crate::ticket_sla::route_new(tx_assign(tx, ctx, new).await?, new);
+            let sla = match sla_impl::policy_for_new(tx, ctx, new.company_id).await? {
+                Some((policy_id, spec, calendar)) => crate::ticket_sla::start_sla(policy_id, &spec, &calendar, &new.priority, now),
+                None => TicketSla::default(),
+            };
+            let sla = TicketSla { routing_note: routed.note.clone(), ..sla };
             sqlx::query(
                 "insert into tickets (tenant_id, id, number, subject, description, status, priority, requester_id, \
-                 company_id, group_id, assignee_id, channel, created_by, created_at, updated_at, ticket_type, tags) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)",
+                 company_id, group_id, assignee_id, channel, created_by, created_at, updated_at, ticket_type, tags, \
+                 sla_policy_id, first_response_due_at, resolution_due_at, routing_note) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19, $20)",
             )
             .bind(ctx.tenant_id())
             .bind(id)
             .bind(number)
             .bind(&new.subject)
             .bind(&new.description)
-            .bind(&new.status)
+            .bind(&routed.status)
             .bind(&new.priority)
             .bind(new.requester_id)
             .bind(new.company_id)
             .bind(new.group_id)
-            .bind(new.assignee_id)
+            .bind(routed.assignee_id)
             .bind(&new.channel)
             .bind(new.created_by)
             .bind(now)
             .bind(&new.ticket_type)
             .bind(tags_column(&new.tags))
+            .bind(sla.sla_policy_id)
+            .bind(sla.first_response_due_at)
+            .bind(sla.resolution_due_at)
+            .bind(&sla.routing_note)
             .execute(&mut **tx)
             .await?;
             <$store>::index_new_ticket(tx, ctx, id, &new.subject, &new.description).await?;
-            insert_event(tx, ctx, crate::shared::NewEvent {
-                ticket_id: id,
-                actor_id: Some(new.created_by),
-                at: now,
-                kind: "created",
-                field: Some("status"),
-                old_value: None,
-                new_value: Some(new.status.clone()),
-                internal: false,
+            for e in crate::ticket_sla::creation_events(id, new, &routed, now) {
+                insert_event(tx, ctx, e).await?;
+            }
+            // Built from what was written rather than read back: one statement less per ticket.
+            Ok(TicketRecord {
+                id,
+                number,
+                subject: new.subject.clone(),
+                description: new.description.clone(),
+                status: routed.status,
+                priority: new.priority.clone(),
+                requester_id: new.requester_id,
+                company_id: new.company_id,
+                group_id: new.group_id,
+                assignee_id: routed.assignee_id,
+                channel: new.channel.clone(),
+                created_by: new.created_by,
+                created_at: now,
+                updated_at: now,
+                first_response_at: None,
+                resolved_at: None,
+                closed_at: None,
+                ticket_type: new.ticket_type.clone(),
+                tags: tags_column(&new.tags),
+                resolution: None,
+                root_cause: None,
+                resolution_category: None,
+                duplicate_of: None,
+                satisfaction_score: None,
+                satisfaction_comment: None,
+                rated_at: None,
+                sla,
             })
-            .await?;
-                // Built from what was written rather than read back: one statement less per ticket.
-                Ok(TicketRecord {
-                    id,
-                    number,
-                    subject: new.subject.clone(),
-                    description: new.description.clone(),
-                    status: new.status.clone(),
-                    priority: new.priority.clone(),
-                    requester_id: new.requester_id,
-                    company_id: new.company_id,
-                    group_id: new.group_id,
-                    assignee_id: new.assignee_id,
-                    channel: new.channel.clone(),
-                    created_by: new.created_by,
-                    created_at: now,
-                    updated_at: now,
-                    first_response_at: None,
-                    resolved_at: None,
-                    closed_at: None,
-                    ticket_type: new.ticket_type.clone(),
-                    tags: tags_column(&new.tags),
-                    resolution: None,
-                    root_cause: None,
-                    resolution_category: None,
-                    duplicate_of: None,
-                    satisfaction_score: None,
-                    satisfaction_comment: None,
-                    rated_at: None,
-                })
+        }
+
+        /// The automatic assignment of a new ticket, when it asks for one.
+        async fn tx_assign(
+            tx: &mut Tx,
+            ctx: &TenantCtx,
+            new: &NewTicket,
+        ) -> StoreResult<Option<Result<Uuid, desk_domain::routing::NoAgent>>> {
+            match (new.auto_assign, new.assignee_id, new.group_id) {
+                (true, None, Some(group)) => Ok(Some(sla_impl::assign(tx, ctx, group, &new.required_skill_ids).await?)),
+                _ => Ok(None),
+            }
         }
 
         /// Applies one change inside a write transaction the caller commits; the ticket row is
@@ -449,8 +494,26 @@ macro_rules! portable_store {
             qb.push(", rated_at = ").push_bind(change.now);
             diffs.push(("satisfaction_score", None, Some(score.to_string())));
         }
+        let sla_events = push_sla(tx, ctx, &mut qb, &cur, &change).await?;
         qb.push(" where tenant_id = ").push_bind(ctx.tenant_id()).push(" and id = ").push_bind(cur.id);
         qb.build().execute(&mut **tx).await?;
+        for e in sla_events {
+            insert_event(tx, ctx, e).await?;
+        }
+        for n in &change.notify {
+            sqlx::query(
+                "insert into notifications (tenant_id, id, user_id, ticket_id, kind, body, created_at) values ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(ctx.tenant_id())
+            .bind(Uuid::now_v7())
+            .bind(n.user_id)
+            .bind(cur.id)
+            .bind(&n.kind)
+            .bind(&n.body)
+            .bind(change.now)
+            .execute(&mut **tx)
+            .await?;
+        }
         for (field, old, new) in diffs {
             insert_event(tx, ctx, crate::shared::NewEvent {
                 ticket_id: cur.id,
@@ -509,6 +572,82 @@ macro_rules! portable_store {
         }
             let ticket = select_ticket(tx, ctx, &TicketScope::All, cur.id, false).await?;
             Ok((ticket, comment))
+        }
+
+        /// Adds the SLA columns a change sets to `qb` (the clock on status and priority moves, a
+        /// breach, an escalation) and returns their history entries; a breach or rule already
+        /// recorded refuses the change with `Conflict`, so each happens once.
+        async fn push_sla(
+            tx: &mut Tx,
+            ctx: &TenantCtx,
+            qb: &mut QueryBuilder<'_, $db>,
+            cur: &TicketRecord,
+            change: &TicketChange,
+        ) -> StoreResult<Vec<crate::shared::NewEvent<'static>>> {
+            let mut events = Vec::new();
+            let event = |kind: &'static str, field: Option<&'static str>, old: Option<String>, new: Option<String>| crate::shared::NewEvent {
+                ticket_id: cur.id,
+                actor_id: change.actor_id,
+                at: change.now,
+                kind,
+                field,
+                old_value: old,
+                new_value: new,
+                internal: false,
+            };
+            let new_status = change.status.as_deref().filter(|s| *s != cur.status);
+            let new_priority = change.priority.as_deref().filter(|p| *p != cur.priority);
+            if new_status.is_some() || new_priority.is_some() {
+                let policy = match cur.sla.sla_policy_id {
+                    Some(id) => sla_impl::policy_by_id(tx, ctx, id).await?,
+                    None => None,
+                };
+                let clock = crate::ticket_sla::next_clock(cur, new_status, new_priority, policy.as_ref(), change.now);
+                if clock != crate::ticket_sla::clock_of(&cur.sla) {
+                    qb.push(", first_response_due_at = ").push_bind(clock.first_response_due_at);
+                    qb.push(", resolution_due_at = ").push_bind(clock.resolution_due_at);
+                    qb.push(", sla_paused = ").push_bind(clock.paused_at.is_some());
+                    qb.push(", sla_paused_at = ").push_bind(clock.paused_at);
+                    qb.push(", sla_paused_ms = ").push_bind(clock.paused_ms);
+                    if clock.paused_at.is_some() != cur.sla.sla_paused {
+                        let (old, new) = if cur.sla.sla_paused { ("paused", "running") } else { ("running", "paused") };
+                        events.push(event("sla", Some("clock"), Some(old.into()), Some(new.into())));
+                    }
+                }
+            }
+            if let Some(target) = change.breach {
+                let (already, due) = match target {
+                    "first_response" => (cur.sla.first_response_breached, cur.sla.first_response_due_at),
+                    _ => (cur.sla.resolution_breached, cur.sla.resolution_due_at),
+                };
+                if already {
+                    return Err(StoreError::Conflict("this breach is already recorded".into()));
+                }
+                qb.push(if target == "first_response" { ", first_response_breached = true" } else { ", resolution_breached = true" });
+                events.push(event("sla_breach", Some(target), None, due.map(|d| d.to_string())));
+            }
+            if let Some(rule) = change.escalation_rule {
+                let fired = sqlx::query(
+                    "insert into escalation_fired (tenant_id, ticket_id, rule_id, at) values ($1, $2, $3, $4) on conflict do nothing",
+                )
+                .bind(ctx.tenant_id())
+                .bind(cur.id)
+                .bind(rule)
+                .bind(change.now)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                if fired == 0 {
+                    return Err(StoreError::Conflict("this rule has already fired on this ticket".into()));
+                }
+            }
+            if let Some(mark) = &change.escalation {
+                qb.push(", escalated_at = ").push_bind(change.now);
+                qb.push(", escalated_to_id = ").push_bind(mark.to_id);
+                qb.push(", escalation_reason = ").push_bind(mark.reason.clone());
+                events.push(event("escalation", None, None, Some(mark.reason.clone())));
+            }
+            Ok(events)
         }
 
         fn uuid_text(v: Option<Uuid>) -> Option<String> {
@@ -773,14 +912,15 @@ macro_rules! portable_store {
                     None => None,
                 };
                 let n = sqlx::query(
-                    "update users set name = coalesce($1, name), role_id = coalesce($2, role_id), active = coalesce($3, active) \
-                     where tenant_id = $4 and id = $5",
+                    "update users set name = coalesce($1, name), role_id = coalesce($2, role_id), active = coalesce($3, active), \
+                     available = coalesce($6, available) where tenant_id = $4 and id = $5",
                 )
                 .bind(change.name)
                 .bind(role_id)
                 .bind(change.active)
                 .bind(ctx.tenant_id())
                 .bind(id)
+                .bind(change.available)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -797,7 +937,7 @@ macro_rules! portable_store {
 
             async fn create_company(&self, ctx: &TenantCtx, new: NewCompany, now: i64) -> StoreResult<CompanyRecord> {
                 let mut tx = self.write_tx(ctx).await?;
-                let record = CompanyRecord { id: Uuid::now_v7(), name: new.name, domain: new.domain, created_at: now };
+                let record = CompanyRecord { id: Uuid::now_v7(), name: new.name, domain: new.domain, sla_tier: "standard".into(), created_at: now };
                 sqlx::query("insert into companies (tenant_id, id, name, domain, created_at) values ($1, $2, $3, $4, $5)")
                     .bind(ctx.tenant_id())
                     .bind(record.id)
@@ -812,7 +952,7 @@ macro_rules! portable_store {
 
             async fn get_company(&self, ctx: &TenantCtx, id: Uuid) -> StoreResult<CompanyRecord> {
                 let mut tx = self.read_tx(ctx).await?;
-                sqlx::query_as("select id, name, domain, created_at from companies where tenant_id = $1 and id = $2")
+                sqlx::query_as("select id, name, domain, sla_tier, created_at from companies where tenant_id = $1 and id = $2")
                     .bind(ctx.tenant_id())
                     .bind(id)
                     .fetch_optional(&mut *tx)
@@ -823,7 +963,7 @@ macro_rules! portable_store {
             async fn list_companies(&self, ctx: &TenantCtx, page: Page) -> StoreResult<Vec<CompanyRecord>> {
                 let mut tx = self.read_tx(ctx).await?;
                 Ok(sqlx::query_as(
-                    "select id, name, domain, created_at from companies where tenant_id = $1 order by name, id limit $2 offset $3",
+                    "select id, name, domain, sla_tier, created_at from companies where tenant_id = $1 order by name, id limit $2 offset $3",
                 )
                 .bind(ctx.tenant_id())
                 .bind(page.limit)
@@ -843,7 +983,14 @@ macro_rules! portable_store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(GroupRecord { id, name: name.to_owned(), created_at: now, member_ids: Vec::new() })
+                Ok(GroupRecord {
+                    id,
+                    name: name.to_owned(),
+                    created_at: now,
+                    member_ids: Vec::new(),
+                    assignment: "manual".into(),
+                    max_open: None,
+                })
             }
 
             async fn get_group(&self, ctx: &TenantCtx, id: Uuid) -> StoreResult<GroupRecord> {

@@ -1,18 +1,34 @@
 //! Admin settings: users, roles and their permissions, agent groups, customer companies,
-//! knowledge-base categories and the AI endpoint. Every section shows the same sub-navigation,
-//! listing only the sections the reader's role may manage; every form redirects back to its
-//! section after saving.
+//! knowledge-base categories, the SLA settings (calendars, policies, routing and escalation
+//! rules, skills, the workspace's settings) and the AI endpoint. Every section shows the same
+//! sub-navigation, listing only the sections the reader's role may open; every form redirects
+//! back to its section after saving, or shows the form again with its field errors.
 
 mod ai;
+mod calendar_form;
+mod calendars;
 mod directory;
+mod escalation;
+mod forms;
 mod groups;
+mod policies;
 mod roles;
+mod routing;
+mod rule_form;
+mod settings;
+mod skills;
 mod users;
 
 pub use ai::{ai, save_ai};
-pub use directory::{categories, companies, create_category, create_company};
-pub use groups::{add_member, create_group, groups};
+pub use calendars::{calendar, calendars, create_calendar, save_calendar};
+pub use directory::{categories, companies, create_category, create_company, update_company};
+pub use escalation::{create_escalation_rule, escalation_rule, escalation_rules, save_escalation_rule};
+pub use groups::{add_member, create_group, groups, update_group};
+pub use policies::{policies, policy, save_policy};
 pub use roles::{roles, update_role};
+pub use routing::{create_routing_rule, move_routing_rule, routing_rule, routing_rules, save_routing_rule};
+pub use settings::{save_settings, settings};
+pub use skills::{create_skill, save_skill, set_availability, set_user_skills, skills};
 pub use users::{create_user, update_user, users};
 
 use axum::response::{IntoResponse, Redirect, Response};
@@ -23,7 +39,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::i18n::{Admin, fill};
+use crate::i18n::{T, fill};
 use crate::layout::{Area, page};
 use crate::session::{Ctx, Failure, PageResult};
 
@@ -35,10 +51,17 @@ const BATCH: i64 = 500;
 const MAX_BATCHES: i64 = 20;
 
 /// The permissions of the admin sections: any one of them opens `/admin`.
-pub const SECTION_PERMISSIONS: &[Permission] =
-    &[perm::USERS_MANAGE, perm::ROLES_MANAGE, perm::GROUPS_MANAGE, perm::COMPANIES_MANAGE, perm::KB_MANAGE, perm::AI_CONFIGURE];
+pub const SECTION_PERMISSIONS: &[Permission] = &[
+    perm::USERS_MANAGE,
+    perm::ROLES_MANAGE,
+    perm::GROUPS_MANAGE,
+    perm::COMPANIES_MANAGE,
+    perm::KB_MANAGE,
+    perm::SLA_READ,
+    perm::AI_CONFIGURE,
+];
 
-/// Whether the principal may manage any admin section (and so sees the Admin link).
+/// Whether the principal may open any admin section (and so sees the Admin link).
 pub fn any_section(p: &Principal) -> bool {
     SECTION_PERMISSIONS.iter().any(|x| p.can(x))
 }
@@ -51,13 +74,31 @@ enum Section {
     Groups,
     Companies,
     Categories,
+    Calendars,
+    Policies,
+    Routing,
+    Escalation,
+    Skills,
+    Settings,
     Ai,
 }
 
 impl Section {
     /// In the order of the sub-navigation.
-    const ALL: [Section; 6] =
-        [Section::Users, Section::Roles, Section::Groups, Section::Companies, Section::Categories, Section::Ai];
+    const ALL: [Section; 12] = [
+        Section::Users,
+        Section::Roles,
+        Section::Groups,
+        Section::Companies,
+        Section::Categories,
+        Section::Calendars,
+        Section::Policies,
+        Section::Routing,
+        Section::Escalation,
+        Section::Skills,
+        Section::Settings,
+        Section::Ai,
+    ];
 
     fn path(self) -> &'static str {
         match self {
@@ -66,6 +107,12 @@ impl Section {
             Section::Groups => "/admin/groups",
             Section::Companies => "/admin/companies",
             Section::Categories => "/admin/categories",
+            Section::Calendars => "/admin/calendars",
+            Section::Policies => "/admin/sla-policies",
+            Section::Routing => "/admin/routing-rules",
+            Section::Escalation => "/admin/escalation-rules",
+            Section::Skills => "/admin/skills",
+            Section::Settings => "/admin/settings",
             Section::Ai => "/admin/ai",
         }
     }
@@ -78,17 +125,30 @@ impl Section {
             Section::Groups => perm::GROUPS_MANAGE,
             Section::Companies => perm::COMPANIES_MANAGE,
             Section::Categories => perm::KB_MANAGE,
+            Section::Calendars
+            | Section::Policies
+            | Section::Routing
+            | Section::Escalation
+            | Section::Skills
+            | Section::Settings => perm::SLA_READ,
             Section::Ai => perm::AI_CONFIGURE,
         }
     }
 
-    fn label(self, t: &Admin) -> &'static str {
+    fn label(self, t: &T) -> &'static str {
+        let (t, sla) = (t.admin, t.sla);
         match self {
             Section::Users => t.users,
             Section::Roles => t.roles,
             Section::Groups => t.groups,
             Section::Companies => t.companies,
             Section::Categories => t.categories,
+            Section::Calendars => sla.calendars,
+            Section::Policies => sla.policies,
+            Section::Routing => sla.routing_rules,
+            Section::Escalation => sla.escalation_rules,
+            Section::Skills => sla.skills,
+            Section::Settings => sla.settings,
             Section::Ai => t.ai,
         }
     }
@@ -105,14 +165,14 @@ pub async fn home(ctx: Ctx) -> PageResult {
 /// A section's page: the sub-navigation beside the section's heading and content.
 fn frame(ctx: &Ctx, section: Section, content: &Markup) -> Response {
     let t = ctx.t.admin;
-    let heading = section.label(t);
+    let heading = section.label(ctx.t);
     let body = html! {
         div.admin {
             nav.subnav aria-label=(t.sections) {
                 ul {
                     @for s in Section::ALL {
                         @if ctx.can(s.permission()) {
-                            li { a href=(s.path()) aria-current=[(s == section).then_some("page")] { (s.label(t)) } }
+                            li { a href=(s.path()) aria-current=[(s == section).then_some("page")] { (s.label(ctx.t)) } }
                         }
                     }
                 }

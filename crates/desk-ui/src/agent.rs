@@ -1,18 +1,19 @@
 //! The agent workspace: ticket views with counts, filters and search; the ticket page with
 //! the conversation, properties, history, attachments and the AI panel.
 
+mod ai;
 pub mod kb;
+mod sla;
 mod ticket;
 
-pub use ticket::{
-    ai_draft, ai_summary, assign_me, attach, attachment, correct_classification, merge, next, properties, reply, resolve, ticket,
-};
+pub use ai::{ai_draft, ai_label as category_label, ai_summary, correct_classification};
+pub use ticket::{assign_me, attach, attachment, merge, next, properties, reply, resolve, ticket};
 
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use desk_core::{CoreError, TicketListInput, TicketPatchInput};
-use desk_domain::{Priority, Status, View};
+use desk_domain::{Priority, Sort, Status, View};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -33,6 +34,7 @@ pub struct ListQuery {
     view: Option<String>,
     status: Option<String>,
     priority: Option<String>,
+    sort: Option<String>,
     q: Option<String>,
     cursor: Option<String>,
     /// After a bulk change: how many tickets changed and how many refused.
@@ -56,6 +58,20 @@ pub fn view_label(ctx: &Ctx, view: View) -> &'static str {
         View::Escalated => a.view_escalated,
         View::Waiting => a.view_waiting,
         View::RecentlyClosed => a.view_recently_closed,
+        View::SlaBreached => a.view_sla_breached,
+        View::AtRisk => a.view_at_risk,
+    }
+}
+
+/// The label of a list order.
+fn sort_label(ctx: &Ctx, sort: Sort) -> &'static str {
+    let l = ctx.t.sla;
+    match sort {
+        Sort::Newest => l.sort_newest,
+        Sort::Oldest => l.sort_oldest,
+        Sort::Updated => l.sort_updated,
+        Sort::Priority => l.sort_priority,
+        Sort::Due => l.sort_due,
     }
 }
 
@@ -74,6 +90,7 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
         view: Some(view.clone()),
         status: nonempty(q.status.as_ref()),
         priority: nonempty(q.priority.as_ref()),
+        sort: nonempty(q.sort.as_ref()),
         text: nonempty(q.q.as_ref()),
         cursor: nonempty(q.cursor.as_ref()),
         limit: Some(50),
@@ -81,13 +98,14 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
     };
     let tickets = s.desk.list_tickets(p, input).await?;
     let counts = s.desk.view_counts(p, 1000).await?;
+    let tz = sla::home_zone(&s.desk, p).await?;
     let ids: Vec<_> = tickets.items.iter().flat_map(|(t, _)| [Some(t.requester_id), t.assignee_id]).flatten().collect();
     let names = s.desk.display_names(p, &ids).await?;
     let name = |id: Option<uuid::Uuid>| id.and_then(|id| names.get(&id)).map_or(t.c.none, |(n, _)| n.as_str());
     let current_view = View::parse(&view).unwrap_or(View::Open);
     let filter_query = |cursor: Option<&str>| {
         let mut parts = vec![format!("view={}", encode(&view))];
-        for (k, v) in [("status", &q.status), ("priority", &q.priority), ("q", &q.q)] {
+        for (k, v) in [("status", &q.status), ("priority", &q.priority), ("sort", &q.sort), ("q", &q.q)] {
             if let Some(v) = nonempty(v.as_ref()) {
                 parts.push(format!("{k}={}", encode(&v)));
             }
@@ -120,6 +138,7 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
                     label { span { (t.c.search) } input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder=(t.agent.search_placeholder); }
                     label { span { (t.c.status) } (select_of("status", ctx.t.agent.any, q.status.as_deref(), Status::ALL.iter().map(|s| (s.as_str(), t.c.status(s.as_str()))))) }
                     label { span { (t.c.priority) } (select_of("priority", ctx.t.agent.any, q.priority.as_deref(), Priority::ALL.iter().map(|s| (s.as_str(), t.c.priority(s.as_str()))))) }
+                    label { span { (t.sla.sort) } (select_of("sort", t.sla.sort_default, q.sort.as_deref(), Sort::ALL.iter().map(|s| (s.as_str(), sort_label(&ctx, *s))))) }
                     button type="submit" { (t.agent.apply) }
                 }
                 @if let (Some(n), Some(m)) = (q.changed, q.refused) {
@@ -142,7 +161,7 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
                     }
                     table.tickets {
                         caption.visually-hidden { (view_label(&ctx, current_view)) }
-                        thead { tr { th scope="col" { span.visually-hidden { (t.agent.bulk_title) } } th scope="col" { "#" } th scope="col" { (t.agent.subject) } th scope="col" { (t.agent.requester) } th scope="col" { (t.c.status) } th scope="col" { (t.c.priority) } th scope="col" { (t.agent.assignee) } th scope="col" { (t.c.updated) } } }
+                        thead { tr { th scope="col" { span.visually-hidden { (t.agent.bulk_title) } } th scope="col" { "#" } th scope="col" { (t.agent.subject) } th scope="col" { (t.agent.requester) } th scope="col" { (t.c.status) } th scope="col" { (t.c.priority) } th scope="col" { (t.sla.due) } th scope="col" { (t.agent.assignee) } th scope="col" { (t.c.updated) } } }
                         tbody {
                             @for (ticket, hit) in &tickets.items {
                                 tr {
@@ -158,6 +177,7 @@ pub async fn list(State(s): State<UiState>, ctx: Ctx, Query(q): Query<ListQuery>
                                     td data-label=(t.agent.requester) { (name(Some(ticket.requester_id))) }
                                     td data-label=(t.c.status) { (status_badge(&ctx, &ticket.status)) }
                                     td data-label=(t.c.priority) { (priority_badge(&ctx, &ticket.priority)) }
+                                    td data-label=(t.sla.due) { (sla::due_cell(&ctx, ticket, &tz)) }
                                     td data-label=(t.agent.assignee) { (name(ticket.assignee_id)) }
                                     td data-label=(t.c.updated) { (time(ticket.updated_at)) }
                                 }

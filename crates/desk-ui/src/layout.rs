@@ -170,6 +170,21 @@ pub fn time(ms: i64) -> Markup {
     html! { time datetime=(iso) { (when(ms)) } }
 }
 
+/// A time zone by its IANA name; UTC for a name the database does not know.
+pub fn zone(name: &str) -> jiff::tz::TimeZone {
+    jiff::tz::db().get(name).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// A timestamp (ms) in a time zone, with its weekday: `Mon 2026-12-21 09:30 CET`; "never"
+/// for an instant beyond the calendar (a target that never falls due).
+pub fn zoned_time(ctx: &Ctx, ms: i64, tz: &jiff::tz::TimeZone) -> Markup {
+    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
+        return html! { (ctx.t.c.never) };
+    };
+    let z = ts.to_zoned(tz.clone());
+    html! { time datetime=(ts.to_string()) { (ctx.t.c.weekday(z.weekday())) " " (z.strftime("%Y-%m-%d %H:%M %Z")) } }
+}
+
 /// A coloured status badge.
 pub fn status_badge(ctx: &Ctx, status: &str) -> Markup {
     html! { span class={ "badge s-" (status) } { (ctx.t.c.status(status)) } }

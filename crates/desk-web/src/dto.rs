@@ -16,7 +16,7 @@ pub fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms).map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()).unwrap_or_default()
 }
 
-fn rfc3339_opt(ms: Option<i64>) -> Option<String> {
+pub(crate) fn rfc3339_opt(ms: Option<i64>) -> Option<String> {
     ms.map(rfc3339)
 }
 
@@ -65,6 +65,8 @@ pub struct User {
     pub staff: bool,
     pub company_id: Option<Uuid>,
     pub active: bool,
+    /// Whether automatic assignment may give them tickets.
+    pub available: bool,
     pub created_at: String,
 }
 
@@ -78,6 +80,7 @@ impl From<UserRecord> for User {
             staff: u.staff,
             company_id: u.company_id,
             active: u.active,
+            available: u.available,
             created_at: rfc3339(u.created_at),
         }
     }
@@ -104,6 +107,8 @@ pub struct UpdateUser {
     /// A role name of the tenant.
     pub role: Option<String>,
     pub active: Option<bool>,
+    /// `false` takes an agent out of automatic assignment.
+    pub available: Option<bool>,
 }
 
 /// A role and its permissions.
@@ -135,12 +140,14 @@ pub struct Company {
     pub id: Uuid,
     pub name: String,
     pub domain: Option<String>,
+    /// platinum, gold, silver, bronze or standard: picks the SLA policy of its tickets.
+    pub sla_tier: String,
     pub created_at: String,
 }
 
 impl From<CompanyRecord> for Company {
     fn from(c: CompanyRecord) -> Self {
-        Self { id: c.id, name: c.name, domain: c.domain, created_at: rfc3339(c.created_at) }
+        Self { id: c.id, name: c.name, domain: c.domain, sla_tier: c.sla_tier, created_at: rfc3339(c.created_at) }
     }
 }
 
@@ -158,12 +165,23 @@ pub struct Group {
     pub id: Uuid,
     pub name: String,
     pub member_ids: Vec<Uuid>,
+    /// manual, round_robin, least_loaded or skills.
+    pub assignment: String,
+    /// Automatic assignment skips agents with this many open tickets.
+    pub max_open: Option<i64>,
     pub created_at: String,
 }
 
 impl From<GroupRecord> for Group {
     fn from(g: GroupRecord) -> Self {
-        Self { id: g.id, name: g.name, member_ids: g.member_ids, created_at: rfc3339(g.created_at) }
+        Self {
+            id: g.id,
+            name: g.name,
+            member_ids: g.member_ids,
+            assignment: g.assignment,
+            max_open: g.max_open,
+            created_at: rfc3339(g.created_at),
+        }
     }
 }
 
@@ -216,6 +234,25 @@ pub struct Ticket {
     /// The ticket this one was merged into.
     pub duplicate_of: Option<Uuid>,
     pub satisfaction: Option<Satisfaction>,
+    /// The SLA policy the ticket runs under (its company's tier's, else `standard`).
+    pub sla_policy_id: Option<Uuid>,
+    /// When the first public reply is due.
+    pub first_response_due_at: Option<String>,
+    /// When the ticket must be resolved.
+    pub resolution_due_at: Option<String>,
+    /// True while it waits on the customer: the clock stands still and the due times move out.
+    pub sla_paused: bool,
+    pub first_response_breached: bool,
+    pub resolution_breached: bool,
+    pub escalated_at: Option<String>,
+    pub escalated_to_id: Option<Uuid>,
+    pub escalation_reason: Option<String>,
+    /// How routing and assignment went, e.g. which rule matched or why nobody was assigned.
+    pub routing_note: Option<String>,
+    /// Predicted chance (percent) of missing the resolution target, when there is history enough.
+    pub breach_risk: Option<i64>,
+    /// What the prediction rests on.
+    pub breach_risk_basis: Option<String>,
     /// Search results only: the best passage, plain text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
@@ -297,6 +334,18 @@ impl Ticket {
                 comment: t.satisfaction_comment,
                 rated_at: t.rated_at.map(rfc3339),
             }),
+            sla_policy_id: t.sla.sla_policy_id,
+            first_response_due_at: rfc3339_opt(t.sla.first_response_due_at),
+            resolution_due_at: rfc3339_opt(t.sla.resolution_due_at),
+            sla_paused: t.sla.sla_paused,
+            first_response_breached: t.sla.first_response_breached,
+            resolution_breached: t.sla.resolution_breached,
+            escalated_at: rfc3339_opt(t.sla.escalated_at),
+            escalated_to_id: t.sla.escalated_to_id,
+            escalation_reason: t.sla.escalation_reason,
+            routing_note: t.sla.routing_note,
+            breach_risk: t.sla.breach_risk,
+            breach_risk_basis: t.sla.breach_risk_basis,
             snippet: None,
             snippet_html: None,
             score: None,
@@ -444,7 +493,7 @@ pub struct BulkResults {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketListQuery {
-    /// all (default), mine, unassigned, open, high_priority, escalated, waiting, recently_closed.
+    /// all (default), mine, unassigned, open, high_priority, escalated, waiting, recently_closed, sla_breached, at_risk.
     pub view: Option<String>,
     /// One or more statuses, comma-separated.
     pub status: Option<String>,
@@ -466,7 +515,12 @@ pub struct TicketListQuery {
     pub created_after: Option<String>,
     /// RFC 3339: created before.
     pub created_before: Option<String>,
-    /// newest (default), oldest, updated, priority. Search results are ranked by relevance.
+    /// Only tickets whose next unmet SLA target falls due within this many minutes.
+    pub due_within: Option<i64>,
+    /// true: only tickets with a breached SLA target; false: only those without.
+    pub sla_breached: Option<bool>,
+    pub sla_policy_id: Option<Uuid>,
+    /// newest (default), oldest, updated, priority, due (soonest resolution due time first). Search results are ranked by relevance.
     pub sort: Option<String>,
     /// Full-text search over subject, description and public replies (all words must match).
     pub q: Option<String>,

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod dto;
+pub mod dto_sla;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -80,6 +80,11 @@ impl RouteDef {
             "groups" => "group",
             "roles" => "role",
             "attachments" => "attachment",
+            "calendars" => "calendar",
+            "sla-policies" => "sla_policy",
+            "routing-rules" => "routing_rule",
+            "escalation-rules" => "escalation_rule",
+            "skills" => "skill",
             "kb" if path.contains("/questions/") => "question",
             "kb" if path.contains("/categories/") => "category",
             "kb" => "article",
@@ -156,8 +161,16 @@ async fn guard(State((state, permission)): State<(AppState, Permission)>, mut re
     next.run(req).await
 }
 
+mod sla;
+
 /// Every endpoint of the server.
 pub fn routes() -> Vec<RouteDef> {
+    let mut all = core_routes();
+    all.extend(sla::routes());
+    all
+}
+
+fn core_routes() -> Vec<RouteDef> {
     use Method as M;
     vec![
         RouteDef::new(M::GET, "/healthz", get(ops::health), "Server and database health", "ops").res::<ops::Health>(200),

@@ -80,6 +80,8 @@ impl Drop for TempDir {
 pub struct Storage {
     pub dir: TempDir,
     pub pg: Option<PgDb>,
+    /// The services' clock: tests move it forward instead of sleeping.
+    pub clock: std::sync::Arc<desk_core::OffsetClock>,
 }
 
 impl Storage {
@@ -88,7 +90,7 @@ impl Storage {
             Backend::Sqlite => None,
             Backend::Postgres => Some(PgDb::create().await),
         };
-        Self { dir: TempDir::new(), pg }
+        Self { dir: TempDir::new(), pg, clock: std::sync::Arc::default() }
     }
 
     pub fn database_url(&self) -> Option<&str> {
@@ -105,7 +107,8 @@ impl Storage {
 
     /// The services with these AI options, not waiting for anything.
     pub async fn desk_with(&self, ai: desk_core::AiOptions) -> Desk {
-        Desk::new(desk_store::open(self.database_url(), &self.dir.0).await.expect("open store"), ai)
+        let store = desk_store::open(self.database_url(), &self.dir.0).await.expect("open store");
+        Desk::with_clock(store, ai, self.clock.clone())
     }
 }
 
@@ -368,6 +371,7 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
     let mut ids = HashMap::new();
     ids.insert("ticket", t1id.clone());
     ids.insert("user", user_ids["customer"].clone());
+    ids.insert("agent", user_ids["agent"].clone());
     ids.insert("company", c1["id"].as_str().expect("id").to_owned());
     ids.insert("group", gid);
     ids.insert("role", customer_role["id"].as_str().expect("id").to_owned());
@@ -390,6 +394,41 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
     s.indexed().await;
     let (_, cats) = s.get("/api/v1/kb/categories", &admin).await;
     ids.insert("category", cats["items"][0]["id"].as_str().expect("category").to_owned());
+    // SLA settings: the tenant's default calendar and standard policy, a skill its agent holds,
+    // a routing rule and an escalation rule.
+    let first_id = |v: Value| v["items"][0]["id"].as_str().expect("an item").to_owned();
+    ids.insert("calendar", first_id(ok(s.get("/api/v1/calendars", &admin).await, "calendars")));
+    let policies = ok(s.get("/api/v1/sla-policies", &admin).await, "policies");
+    let standard = policies["items"].as_array().expect("policies").iter().find(|p| p["tier"] == "standard").expect("standard");
+    ids.insert("sla_policy", standard["id"].as_str().expect("id").to_owned());
+    let skill = ok(s.post("/api/v1/skills", &admin, json!({"name": "German"})).await, "skill");
+    let skill_id = skill["id"].as_str().expect("id").to_owned();
+    ok(
+        s.call(
+            "PUT",
+            &format!("/api/v1/users/{}/skills", user_ids["agent"]),
+            Some(&admin),
+            Some(&json!([{"skill_id": skill_id, "level": 3}])),
+        )
+        .await,
+        "agent skills",
+    );
+    let rule = json!({"name": "Never matches", "position": 9, "conditions": {"keywords": [format!("zz-{slug}-never")]},
+                      "group_id": ids["group"], "required_skill_ids": [skill_id]});
+    ids.insert(
+        "routing_rule",
+        ok(s.post("/api/v1/routing-rules", &admin, rule).await, "routing rule")["id"].as_str().expect("id").to_owned(),
+    );
+    // A rule that fires once on the other company's ticket: escalation and notification rows.
+    let esc = json!({"name": "Critical: tell the admins", "trigger": "priority_critical", "actions": {"notify_role": "admin"}});
+    ids.insert(
+        "escalation_rule",
+        ok(s.post("/api/v1/escalation-rules", &admin, esc).await, "escalation rule")["id"].as_str().expect("id").to_owned(),
+    );
+    let t2id = t2["id"].as_str().expect("id");
+    ok(s.patch(&format!("/api/v1/tickets/{t2id}"), &admin, json!({"priority": "critical"})).await, "critical");
+    ok(s.patch("/api/v1/settings", &admin, json!({"time_zone": "Europe/Berlin"})).await, "settings");
+    ids.insert("skill", skill_id);
     Seeded {
         slug: slug.into(),
         emails,

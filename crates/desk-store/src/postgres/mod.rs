@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "knowledge_base", include_str!("../../migrations/postgres/0002_knowledge_base.sql")),
     (3, "ai", include_str!("../../migrations/postgres/0003_ai.sql")),
     (4, "public_votes", include_str!("../../migrations/postgres/0004_public_votes.sql")),
+    (5, "sla", include_str!("../../migrations/postgres/0005_sla.sql")),
 ];
 
 /// The role the server switches to when `DATABASE_URL` names a superuser or a BYPASSRLS role.
@@ -72,6 +73,19 @@ impl PgStore {
     async fn global_tx(&self) -> StoreResult<Tx> {
         Ok(self.pool.begin().await?)
     }
+
+    /// The background jobs' scans across tenants: `app.scan` opens the read-only `system_scan`
+    /// policies on tickets and settings for this transaction only.
+    async fn scan_tx(&self) -> StoreResult<Tx> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("select set_config('app.scan', 'on', true)").execute(&mut *tx).await?;
+        Ok(tx)
+    }
+
+    /// The job table is not tenant data.
+    async fn jobs_tx(&self) -> StoreResult<Tx> {
+        Ok(self.pool.begin().await?)
+    }
 }
 
 /// Migrates as the connecting user (the tables' owner) and sets up the query role.
@@ -112,6 +126,7 @@ async fn ensure_app_role(conn: &mut PgConnection) -> StoreResult<Option<&'static
         format!(
             "grant usage on schema public to {APP_ROLE}; \
              grant select, insert, update, delete on all tables in schema public to {APP_ROLE}; \
+             grant usage, select on all sequences in schema public to {APP_ROLE}; \
              revoke all on _sqlx_migrations from {APP_ROLE};"
         )
         .as_str(),
@@ -216,5 +231,7 @@ impl PgStore {
 
 crate::ai::ai_store!(PgStore, sqlx::Postgres);
 crate::kb::kb_store!(PgStore, sqlx::Postgres, " for update of a");
+crate::sla_sql::sla_store!(PgStore, sqlx::Postgres, " for update");
+crate::jobs::job_store!(PgStore, sqlx::Postgres, " for update skip locked");
 
 portable_store!(PgStore, sqlx::Postgres, Backend::Postgres, " for update of t");

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "knowledge_base", include_str!("../../migrations/sqlite/0002_knowledge_base.sql")),
     (3, "ai", include_str!("../../migrations/sqlite/0003_ai.sql")),
     (4, "public_votes", include_str!("../../migrations/sqlite/0004_public_votes.sql")),
+    (5, "sla", include_str!("../../migrations/sqlite/0005_sla.sql")),
 ];
 
 /// SQLite store.
@@ -79,6 +80,16 @@ impl SqliteStore {
 
     async fn global_tx(&self) -> StoreResult<Tx> {
         Ok(self.reader.begin().await?)
+    }
+
+    /// The background jobs' scans across tenants (SQLite has no row-level security to lift).
+    async fn scan_tx(&self) -> StoreResult<Tx> {
+        Ok(self.reader.begin().await?)
+    }
+
+    /// The job table is written through the single writer, which makes each claim atomic.
+    async fn jobs_tx(&self) -> StoreResult<Tx> {
+        Ok(self.writer.begin().await?)
     }
 }
 
@@ -211,6 +222,8 @@ impl SqliteStore {
 
 crate::ai::ai_store!(SqliteStore, sqlx::Sqlite);
 crate::kb::kb_store!(SqliteStore, sqlx::Sqlite, "");
+crate::sla_sql::sla_store!(SqliteStore, sqlx::Sqlite, "");
+crate::jobs::job_store!(SqliteStore, sqlx::Sqlite, "");
 
 // SQLite has one writer, so a read-modify-write inside a write transaction needs no row lock.
 portable_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "");

@@ -1,16 +1,20 @@
-//! Customer companies and knowledge-base categories: a list and a form each.
+//! Customer companies (with the SLA tier of each) and knowledge-base categories: a list and a
+//! form each.
 
 use axum::Form;
-use axum::extract::{Query, State};
-use desk_core::NewCompanyInput;
+use axum::extract::{Path, Query, State};
+use desk_core::{CompanyPatchInput, CoreError, NewCompanyInput};
 use desk_domain::permissions as perm;
+use desk_domain::sla::Tier;
 use maud::html;
 use serde::Deserialize;
+use uuid::Uuid;
 
+use super::policies::tier_label;
 use super::{PAGE_SIZE, PageQuery, Section, back_to, frame, nonempty, pager};
 use crate::UiState;
 use crate::layout::{csrf, time};
-use crate::session::{Ctx, PageResult};
+use crate::session::{Ctx, Failure, PageResult};
 
 /// The companies, by name, and the form for a new one.
 pub async fn companies(State(s): State<UiState>, ctx: Ctx, Query(query): Query<PageQuery>) -> PageResult {
@@ -30,6 +34,7 @@ pub async fn companies(State(s): State<UiState>, ctx: Ctx, Query(query): Query<P
                     thead { tr {
                         th scope="col" { (a.name) }
                         th scope="col" { (a.domain) }
+                        th scope="col" { (ctx.t.sla.sla_tier) }
                         th scope="col" { (t.c.created) }
                     } }
                     tbody {
@@ -37,6 +42,20 @@ pub async fn companies(State(s): State<UiState>, ctx: Ctx, Query(query): Query<P
                             tr {
                                 th scope="row" { (c.name) }
                                 td data-label=(a.domain) { @match &c.domain { Some(domain) => (domain), None => span.muted { (t.c.none) } } }
+                                td data-label=(ctx.t.sla.sla_tier) {
+                                    @if ctx.can(perm::COMPANIES_MANAGE) {
+                                        form.inline method="post" action={ (base) "/" (c.id) } {
+                                            (csrf(&ctx))
+                                            label.visually-hidden for={ "c-" (c.id) "-tier" } { (ctx.t.sla.sla_tier) ": " (c.name) }
+                                            select id={ "c-" (c.id) "-tier" } name="sla_tier" {
+                                                @for tier in Tier::ALL { option value=(tier.as_str()) selected[tier.as_str() == c.sla_tier] { (tier_label(&ctx, tier.as_str())) } }
+                                            }
+                                            button type="submit" { (t.c.save) span.visually-hidden { ": " (c.name) } }
+                                        }
+                                    } @else {
+                                        (tier_label(&ctx, &c.sla_tier))
+                                    }
+                                }
                                 td data-label=(t.c.created) { (time(c.created_at)) }
                             }
                         }
@@ -73,6 +92,29 @@ pub struct NewCompanyForm {
 pub async fn create_company(State(s): State<UiState>, ctx: Ctx, Form(f): Form<NewCompanyForm>) -> PageResult {
     let p = ctx.principal()?;
     s.desk.create_company(p, NewCompanyInput { name: f.name, domain: nonempty(&f.domain) }).await?;
+    Ok(back_to(Section::Companies.path()))
+}
+
+/// A company row's form: its SLA tier.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CompanyRowForm {
+    sla_tier: String,
+}
+
+/// Sets a company's SLA tier (its new tickets get that tier's policy).
+pub async fn update_company(
+    State(s): State<UiState>,
+    ctx: Ctx,
+    Path(id): Path<Uuid>,
+    Form(f): Form<CompanyRowForm>,
+) -> PageResult {
+    let p = ctx.principal()?;
+    if f.sla_tier.trim().is_empty() {
+        return Err(Failure(CoreError::field("sla_tier", "choose a tier")));
+    }
+    let input = CompanyPatchInput { sla_tier: Some(f.sla_tier.trim().to_owned()), ..CompanyPatchInput::default() };
+    s.desk.update_company(p, id, input).await?;
     Ok(back_to(Section::Companies.path()))
 }
 

@@ -167,7 +167,7 @@ pub async fn update_user(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid
         "inactive" => Some(false),
         _ => None,
     };
-    let input = UserPatchInput { name: None, role: nonempty(&f.role), active };
+    let input = UserPatchInput { name: None, role: nonempty(&f.role), active, available: None };
     s.desk.update_user(p, id, input).await?;
     Ok(back_to(Section::Users.path()))
 }

@@ -3,19 +3,19 @@
 use std::collections::HashMap;
 
 use axum::Form;
-use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use desk_core::{AI_CATEGORIES, AI_SENTIMENTS, CommentInput, CoreError, ReplyDraft, Summary, TicketListInput, TicketPatchInput};
+use desk_core::{CommentInput, CoreError, ReplyDraft, Summary, TicketListInput, TicketPatchInput};
 use desk_domain::permissions as perm;
 use desk_domain::{Actor, Priority, Status};
 use desk_store::{AttachmentRecord, CommentRecord, EventRecord, GroupRecord, Page, TicketRecord, UserRecord};
 use maud::{Markup, html};
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
+use super::ai::{ai_panel, source_link};
+use super::sla::{SlaPanel, sla_panel};
 use super::ticket_key;
 use crate::UiState;
 use crate::form::FilesForm;
@@ -30,34 +30,35 @@ pub struct From {
 }
 
 /// Everything the ticket page shows.
-struct TicketData {
-    ticket: TicketRecord,
+pub(super) struct TicketData {
+    pub ticket: TicketRecord,
     comments: Vec<CommentRecord>,
     history: Vec<EventRecord>,
     attachments: Vec<AttachmentRecord>,
     names: HashMap<Uuid, (String, bool)>,
     staff: Vec<UserRecord>,
     groups: Vec<GroupRecord>,
-    ai: AiPanel,
+    pub ai: AiPanel,
+    sla: Option<SlaPanel>,
 }
 
 /// The AI panel's contents; each part may be missing (no model yet, no permission).
 #[derive(Default)]
-struct AiPanel {
-    classification: Option<desk_core::TicketClassification>,
-    similar: Vec<desk_core::SimilarTicket>,
-    related: Vec<desk_core::RelatedArticle>,
-    unavailable: bool,
+pub(super) struct AiPanel {
+    pub classification: Option<desk_core::TicketClassification>,
+    pub similar: Vec<desk_core::SimilarTicket>,
+    pub related: Vec<desk_core::RelatedArticle>,
+    pub unavailable: bool,
 }
 
 /// What a button asked for, shown on the re-rendered page when scripts are off.
 #[derive(Default)]
-struct Extras {
-    summary: Option<Summary>,
-    draft: Option<ReplyDraft>,
+pub(super) struct Extras {
+    pub summary: Option<Summary>,
+    pub draft: Option<ReplyDraft>,
 }
 
-async fn load(s: &UiState, ctx: &Ctx, id: Uuid) -> Result<TicketData, Failure> {
+pub(super) async fn load(s: &UiState, ctx: &Ctx, id: Uuid) -> Result<TicketData, Failure> {
     let p = ctx.principal()?;
     let desk = &s.desk;
     let ticket = desk.get_ticket(p, id).await?;
@@ -97,7 +98,12 @@ async fn load(s: &UiState, ctx: &Ctx, id: Uuid) -> Result<TicketData, Failure> {
             Err(_) => ai.unavailable = true,
         }
     }
-    Ok(TicketData { ticket, comments, history, attachments, names, staff, groups, ai })
+    let sla = match desk.ticket_sla(p, id).await {
+        Ok(view) => Some(SlaPanel::new(desk, p, view).await?),
+        Err(CoreError::Forbidden(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(TicketData { ticket, comments, history, attachments, names, staff, groups, ai, sla })
 }
 
 /// The ticket page.
@@ -106,7 +112,7 @@ pub async fn ticket(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Qu
     Ok(render(&ctx, &data, &Extras::default(), from.view.as_deref()))
 }
 
-fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Response {
+pub(super) fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Response {
     let t = ctx.t;
     let a = t.agent;
     let tk = &d.ticket;
@@ -230,78 +236,13 @@ fn render(ctx: &Ctx, d: &TicketData, extras: &Extras, view: Option<&str>) -> Res
                             button type="submit" { (t.c.save) }
                         }
                     }
+                    @if let Some(sla) = &d.sla { (sla_panel(ctx, sla)) }
                     @if ctx.can(perm::AI_USE) { (ai_panel(ctx, d, extras, &base)) }
                 }
             }
         }
     };
     page(ctx, Area::Agent, &format!("{} {}", ticket_key(ctx, tk.number), tk.subject), &body)
-}
-
-fn ai_panel(ctx: &Ctx, d: &TicketData, extras: &Extras, base: &str) -> Markup {
-    let a = ctx.t.agent;
-    html! {
-        section.panel.ai aria-labelledby="ai-title" {
-            h2 #ai-title { (a.ai_assistant) }
-            @if d.ai.unavailable { p.muted role="status" { (a.ai_unavailable) } }
-            @if let Some(c) = &d.ai.classification {
-                @let category = c.corrected_category.as_deref().unwrap_or(&c.category);
-                @let sentiment = c.corrected_sentiment.as_deref().unwrap_or(&c.sentiment);
-                dl.props {
-                    dt { (a.category) } dd { (ai_label(ctx, category)) }
-                    dt { (a.sentiment) } dd { (ai_label(ctx, sentiment)) }
-                    @if c.escalate { dt { (a.escalate) } dd { strong { (ctx.t.c.yes) } } }
-                }
-                details.correct {
-                    summary { (a.correct_labels) }
-                    form method="post" action={ (base) "/ai/classification" } {
-                        (csrf(ctx))
-                        label for="c-category" { (a.category) }
-                        select #c-category name="category" { @for v in AI_CATEGORIES { option value=(v) selected[*v == category] { (ai_label(ctx, v)) } } }
-                        label for="c-sentiment" { (a.sentiment) }
-                        select #c-sentiment name="sentiment" { @for v in AI_SENTIMENTS { option value=(v) selected[*v == sentiment] { (ai_label(ctx, v)) } } }
-                        button type="submit" { (ctx.t.c.save) }
-                    }
-                }
-            }
-            div.quick {
-                form #summary-form method="post" action={ (base) "/ai/summary" } data-ai="summary" { (csrf(ctx)) button type="submit" { (a.summarise) } }
-                form #draft-form method="post" action={ (base) "/ai/draft" } data-ai="draft" { (csrf(ctx)) button type="submit" { (a.draft_reply) } }
-            }
-            @if ctx.can(perm::KB_WRITE) && matches!(d.ticket.status.as_str(), "resolved" | "closed") {
-                form #article-form method="post" action={ (base) "/article" } { (csrf(ctx)) button type="submit" { (a.draft_article) } }
-            }
-            div #ai-summary role="status" {
-                @if let Some(sm) = &extras.summary { h3 { (a.summary) } p { (sm.summary) } }
-            }
-            h3 { (a.similar_tickets) }
-            @if d.ai.similar.is_empty() { p.muted { (ctx.t.c.none) } }
-            ul.compact {
-                @for st in &d.ai.similar {
-                    li {
-                        a href={ "/agent/tickets/" (st.id) } { (ticket_key(ctx, st.number)) " " (st.subject) } " " (status_badge(ctx, &st.status))
-                        @if d.ticket.status != "duplicate" && st.status != "duplicate" {
-                            form.inline method="post" action={ (base) "/merge" } data-confirm=(a.merge_confirm) {
-                                (csrf(ctx))
-                                input type="hidden" name="into" value=(st.id);
-                                button.link type="submit" {
-                                    (a.merge_into) span.visually-hidden { " (" (fill(a.merge_into_label, &[("key", &ticket_key(ctx, st.number))])) ")" }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            h3 { (a.related_articles) }
-            @if d.ai.related.is_empty() { p.muted { (ctx.t.c.none) } }
-            ul.compact { @for r in &d.ai.related { li { a href={ "/portal/kb/" (r.id) } { (r.title) } } } }
-        }
-    }
-}
-
-fn source_link(src: &desk_core::Source) -> Markup {
-    let href = if src.kind == "ticket" { format!("/agent/tickets/{}", src.id) } else { format!("/portal/kb/{}", src.id) };
-    html! { a href=(href) { (src.title) } }
 }
 
 fn attachment_link(f: &AttachmentRecord) -> Markup {
@@ -395,46 +336,6 @@ pub async fn attach(
     Ok(())
 }
 
-/// The label of a classifier category or sentiment.
-fn ai_label(ctx: &Ctx, value: &str) -> &'static str {
-    let a = ctx.t.agent;
-    match value {
-        "technical" => a.cat_technical,
-        "product" => a.cat_product,
-        "billing" => a.cat_billing,
-        "feature" => a.cat_feature,
-        "complaint" => a.cat_complaint,
-        "other" => a.cat_other,
-        "positive" => a.sent_positive,
-        "neutral" => a.sent_neutral,
-        "negative" => a.sent_negative,
-        "angry" => a.sent_angry,
-        _ => ctx.t.c.unknown,
-    }
-}
-
-/// The correction form.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CorrectionForm {
-    category: String,
-    sentiment: String,
-}
-
-/// Corrects the classifier's labels; corrections train the tenant's classifier.
-pub async fn correct_classification(
-    State(s): State<UiState>,
-    ctx: Ctx,
-    Path(id): Path<Uuid>,
-    Form(f): Form<CorrectionForm>,
-) -> PageResult {
-    let p = ctx.principal()?;
-    let some = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
-    let (category, sentiment) = (some(&f.category), some(&f.sentiment));
-    s.desk.correct_classification(p, id, category.as_deref(), sentiment.as_deref(), None).await?;
-    Ok(Redirect::to(&format!("/agent/tickets/{id}")).into_response())
-}
-
 /// The merge form.
 #[derive(Deserialize)]
 pub struct MergeForm {
@@ -522,42 +423,6 @@ pub async fn next(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, Quer
         |n| format!("/agent/tickets/{n}?view={}", encode(&view)),
     );
     Ok(Redirect::to(&target).into_response())
-}
-
-fn wants_json(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
-}
-
-/// Summarises the conversation: JSON for the script, else the page with the summary.
-pub async fn ai_summary(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, headers: HeaderMap) -> PageResult {
-    let p = ctx.principal()?;
-    let summary = s.desk.summarize_ticket(p, id).await?;
-    if wants_json(&headers) {
-        return Ok(Json(json!({ "summary": summary.summary, "method": summary.method })).into_response());
-    }
-    let data = load(&s, &ctx, id).await?;
-    Ok(render(&ctx, &data, &Extras { summary: Some(summary), draft: None }, None))
-}
-
-/// Drafts a reply from the conversation and the knowledge base: JSON for the script (which
-/// puts it in the editor), else the page with the draft in the editor.
-pub async fn ai_draft(State(s): State<UiState>, ctx: Ctx, Path(id): Path<Uuid>, headers: HeaderMap) -> PageResult {
-    let p = ctx.principal()?;
-    let draft = s.desk.draft_reply(p, id).await?;
-    if wants_json(&headers) {
-        let sources: Vec<_> = draft
-            .sources
-            .iter()
-            .map(|src| {
-                let href =
-                    if src.kind == "ticket" { format!("/agent/tickets/{}", src.id) } else { format!("/portal/kb/{}", src.id) };
-                json!({ "title": src.title, "href": href })
-            })
-            .collect();
-        return Ok(Json(json!({ "draft": draft.draft, "sources": sources, "method": draft.method })).into_response());
-    }
-    let data = load(&s, &ctx, id).await?;
-    Ok(render(&ctx, &data, &Extras { summary: None, draft: Some(draft) }, None))
 }
 
 /// Downloads an attachment; always as a download, in a sandbox, so a file cannot run as a page.

@@ -91,6 +91,7 @@ super::texts!(
         perm_tickets_manage: "Work on tickets as staff: priority, group, assignee" | "Tickets als Mitarbeitende bearbeiten: Priorität, Gruppe, Zuständigkeit",
         perm_tickets_comment: "Reply on tickets" | "Auf Tickets antworten",
         perm_tickets_scope_all: "See every ticket of the workspace" | "Alle Tickets des Arbeitsbereichs sehen",
+        perm_tickets_scope_group: "See the tickets of one's own groups, unassigned to a group, or assigned to oneself" | "Tickets der eigenen Gruppen, ohne Gruppe oder einem selbst zugewiesene sehen",
         perm_tickets_scope_company: "See every ticket of one's own company" | "Alle Tickets der eigenen Firma sehen",
         perm_notes_internal: "Read and write internal notes" | "Interne Notizen lesen und schreiben",
         perm_users_read: "List users" | "Benutzer auflisten",
@@ -101,6 +102,8 @@ super::texts!(
         perm_companies_manage: "Create and change customer companies" | "Kundenfirmen anlegen und ändern",
         perm_groups_read: "List groups" | "Gruppen auflisten",
         perm_groups_manage: "Create groups and change their members" | "Gruppen anlegen und ihre Mitglieder ändern",
+        perm_sla_read: "See calendars, SLA policies, routing and escalation rules and skills" | "Kalender, SLA-Richtlinien, Verteil- und Eskalationsregeln und Fähigkeiten ansehen",
+        perm_sla_manage: "Change calendars, SLA policies, routing and escalation rules, skills and the workspace settings" | "Kalender, SLA-Richtlinien, Verteil- und Eskalationsregeln, Fähigkeiten und die Einstellungen des Arbeitsbereichs ändern",
         perm_profile_read: "Open one's own account (every user needs it)" | "Das eigene Konto öffnen (braucht jede Person)",
     }
 );
@@ -125,6 +128,7 @@ impl Admin {
             perm::TICKETS_MANAGE => self.perm_tickets_manage,
             perm::TICKETS_COMMENT => self.perm_tickets_comment,
             perm::TICKETS_SCOPE_ALL => self.perm_tickets_scope_all,
+            perm::TICKETS_SCOPE_GROUP => self.perm_tickets_scope_group,
             perm::TICKETS_SCOPE_COMPANY => self.perm_tickets_scope_company,
             perm::NOTES_INTERNAL => self.perm_notes_internal,
             perm::USERS_READ => self.perm_users_read,
@@ -135,6 +139,8 @@ impl Admin {
             perm::COMPANIES_MANAGE => self.perm_companies_manage,
             perm::GROUPS_READ => self.perm_groups_read,
             perm::GROUPS_MANAGE => self.perm_groups_manage,
+            perm::SLA_READ => self.perm_sla_read,
+            perm::SLA_MANAGE => self.perm_sla_manage,
             perm::PROFILE_READ => self.perm_profile_read,
             _ => "",
         }

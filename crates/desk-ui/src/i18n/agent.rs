@@ -12,6 +12,8 @@ super::texts!(
         view_escalated: "Escalated" | "Eskaliert",
         view_waiting: "Waiting on customer" | "Wartet auf Kunde",
         view_recently_closed: "Recently closed" | "Kürzlich geschlossen",
+        view_sla_breached: "SLA breached" | "SLA verletzt",
+        view_at_risk: "At risk of breach" | "Verletzung droht",
         list_title: "{view} · Tickets" | "{view} · Tickets",
         search_placeholder: "Words in subject or conversation" | "Wörter in Betreff oder Verlauf",
         any: "Any" | "Alle",

@@ -68,5 +68,13 @@ super::texts!(
         previous: "Previous" | "Zurück",
         next: "Next" | "Weiter",
         utc: "UTC" | "UTC",
+        never: "Never" | "Nie",
+        mon: "Mon" | "Mo",
+        tue: "Tue" | "Di",
+        wed: "Wed" | "Mi",
+        thu: "Thu" | "Do",
+        fri: "Fri" | "Fr",
+        sat: "Sat" | "Sa",
+        sun: "Sun" | "So",
     }
 );

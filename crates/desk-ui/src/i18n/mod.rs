@@ -7,12 +7,14 @@ mod agent;
 mod common;
 mod kb;
 mod portal;
+mod sla;
 
 pub use admin::Admin;
 pub use agent::Agent;
 pub use common::Common;
 pub use kb::Kb;
 pub use portal::Portal;
+pub use sla::Sla;
 
 /// Declares an area's texts: `key: "English" | "Deutsch",` per message.
 macro_rules! texts {
@@ -87,10 +89,11 @@ pub struct T {
     pub portal: &'static Portal,
     pub kb: &'static Kb,
     pub admin: &'static Admin,
+    pub sla: &'static Sla,
 }
 
-static EN: T = T { c: &Common::EN, agent: &Agent::EN, portal: &Portal::EN, kb: &Kb::EN, admin: &Admin::EN };
-static DE: T = T { c: &Common::DE, agent: &Agent::DE, portal: &Portal::DE, kb: &Kb::DE, admin: &Admin::DE };
+static EN: T = T { c: &Common::EN, agent: &Agent::EN, portal: &Portal::EN, kb: &Kb::EN, admin: &Admin::EN, sla: &Sla::EN };
+static DE: T = T { c: &Common::DE, agent: &Agent::DE, portal: &Portal::DE, kb: &Kb::DE, admin: &Admin::DE, sla: &Sla::DE };
 
 /// Replaces `{name}` placeholders of a message.
 pub fn fill(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
@@ -114,6 +117,20 @@ impl Common {
             "closed" => self.status_closed,
             "duplicate" => self.status_duplicate,
             _ => self.unknown,
+        }
+    }
+
+    /// The short name of a weekday.
+    pub fn weekday(&self, day: jiff::civil::Weekday) -> &'static str {
+        use jiff::civil::Weekday as W;
+        match day {
+            W::Monday => self.mon,
+            W::Tuesday => self.tue,
+            W::Wednesday => self.wed,
+            W::Thursday => self.thu,
+            W::Friday => self.fri,
+            W::Saturday => self.sat,
+            W::Sunday => self.sun,
         }
     }
 

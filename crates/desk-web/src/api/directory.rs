@@ -43,7 +43,7 @@ pub async fn update_user(
     IdPath(id): IdPath,
     ApiJson(r): ApiJson<UpdateUser>,
 ) -> ApiResult<Json<User>> {
-    let input = UserPatchInput { name: r.name, role: r.role, active: r.active };
+    let input = UserPatchInput { name: r.name, role: r.role, active: r.active, available: r.available };
     Ok(Json(s.desk.update_user(&p, id, input).await?.into()))
 }
 

@@ -6,4 +6,5 @@ pub mod auth;
 pub mod directory;
 pub mod kb;
 pub mod ops;
+pub mod sla;
 pub mod tickets;

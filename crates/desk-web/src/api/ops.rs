@@ -1,5 +1,7 @@
 //! Health, metrics and the API description.
 
+use std::fmt::Write as _;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -55,7 +57,17 @@ pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
 
 /// Prometheus text exposition.
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render())
+    let mut text = s.metrics.render();
+    let sla = s.desk.sla_metrics();
+    for (name, help, counter) in [
+        ("customerdesk_sla_breaches_total", "SLA targets recorded as breached by this process.", &sla.breaches),
+        ("customerdesk_escalations_total", "Escalation rules fired by this process.", &sla.escalations),
+        ("customerdesk_auto_closed_total", "Resolved tickets closed automatically by this process.", &sla.auto_closed),
+    ] {
+        let n = counter.load(std::sync::atomic::Ordering::Relaxed);
+        let _ = write!(text, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {n}\n");
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
 /// The OpenAPI 3 document, generated from the route table at start-up.

@@ -117,7 +117,12 @@ pub async fn run(desk: Desk, opts: Options) -> Result<()> {
     );
     println!(
         "{:<46} {:>11.0} ms {:>14} {:>8} {:>12} {:>4}",
-        format!("{} job pass: {} breaches recorded", if opts.all_jobs { "full" } else { "breach-scan" }, scan.breaches),
+        format!(
+            "{} job pass ({} runs): {} breaches",
+            if opts.all_jobs { "full" } else { "breach-scan" },
+            scan.runs,
+            scan.breaches
+        ),
         ms(scan.pass),
         "",
         "",
@@ -248,6 +253,7 @@ async fn scan_tenant(desk: &Desk, i: usize) -> Result<ScanTenant> {
 struct Scan {
     idle_p50: Duration,
     pass: Duration,
+    runs: usize,
     breaches: u64,
 }
 
@@ -332,17 +338,18 @@ async fn breach_scan(desk: &Desk, opts: &Options) -> Result<Scan> {
     let t = Instant::now();
     let summary = jobs.run_due_jobs_as(&desk_core::new_worker_name(), &options).await.map_err(core)?;
     let pass = t.elapsed();
-    let expected = if opts.all_jobs { JOB_KINDS.len() } else { 1 };
-    if summary.runs != expected || summary.failures != 0 {
-        bail!("expected {expected} successful job runs, got {summary:?}");
+    // A slow pass sees short-period jobs come due again meanwhile; each still runs once per slot.
+    let kinds = if opts.all_jobs { JOB_KINDS } else { &JOB_KINDS[..1] };
+    if summary.runs < kinds.len() || summary.failures != 0 {
+        bail!("expected {} successful job runs, got {summary:?}", kinds.len());
     }
-    for kind in &JOB_KINDS[..expected] {
-        if let Some(run) = desk.store().job_runs(kind, 0).await?.last() {
-            println!("  job {kind}: {} ms", run.finished_at.unwrap_or(run.started_at) - run.started_at);
-        }
+    for kind in kinds {
+        let runs = desk.store().job_runs(kind, 0).await?;
+        let spent: i64 = runs.iter().map(|r| r.finished_at.unwrap_or(r.started_at) - r.started_at).sum();
+        println!("  job {kind}: {} run(s), {spent} ms", runs.len());
     }
     let breaches = jobs.sla_metrics().breaches.load(Ordering::Relaxed);
-    Ok(Scan { idle_p50: idle[idle.len() / 2], pass, breaches })
+    Ok(Scan { idle_p50: idle[idle.len() / 2], pass, runs: summary.runs, breaches })
 }
 
 /// An agent's HTTP session on one tenant.

@@ -290,10 +290,33 @@ async fn every_kind_of_page_passes_the_wcag_aa_checks_and_fits_a_phone() {
                 format!("/agent/kb/{article}"),
             ],
         ),
-        (
-            Some("admin"),
-            ["users", "roles", "groups", "companies", "categories", "ai"].iter().map(|p| format!("/admin/{p}")).collect(),
-        ),
+        (Some("admin"), {
+            let mut v: Vec<String> = [
+                "users",
+                "roles",
+                "groups",
+                "companies",
+                "categories",
+                "ai",
+                "calendars",
+                "sla-policies",
+                "routing-rules",
+                "escalation-rules",
+                "skills",
+                "settings",
+            ]
+            .iter()
+            .map(|p| format!("/admin/{p}"))
+            .collect();
+            let id = |kind: &str| a.ids[kind].clone();
+            v.extend([
+                format!("/admin/calendars/{}?start=2026-12-18T15%3A30&minutes=120", id("calendar")),
+                format!("/admin/sla-policies/{}", id("sla_policy")),
+                format!("/admin/routing-rules/{}", id("routing_rule")),
+                format!("/admin/escalation-rules/{}", id("escalation_rule")),
+            ]);
+            v
+        }),
     ];
     let mut failures = Vec::new();
     let mut checked = 0;

@@ -71,6 +71,8 @@ fn counts(tickets: &[Value]) -> HashMap<String, usize> {
     m
 }
 
+// a, b and c are the agents of the three groups, as in the contract check this mirrors.
+#[allow(clippy::many_single_char_names)]
 async fn routing_and_assignment_under_concurrency(backend: Backend) {
     let s = TestServer::start(backend).await;
     let admin = s.tenant("acme").await;

@@ -74,16 +74,16 @@ async fn due_pause_breach_escalate_close(backend: Backend) {
     let (status, _) =
         s.post(&format!("/api/v1/tickets/{id}/comments"), admin, json!({"body": "Which hall?", "internal": false})).await;
     assert_eq!(status, 201);
-    let (status, w) = s.patch(&format!("/api/v1/tickets/{id}"), admin, json!({"status": "waiting_on_customer"})).await;
-    assert_eq!(status, 200, "{w}");
-    assert_eq!(w["sla_paused"], true);
+    let (status, waiting) = s.patch(&format!("/api/v1/tickets/{id}"), admin, json!({"status": "waiting_on_customer"})).await;
+    assert_eq!(status, 200, "{waiting}");
+    assert_eq!(waiting["sla_paused"], true);
     s.storage.clock.advance(30 * MIN);
     let (status, _) =
         s.post(&format!("/api/v1/tickets/{id}/comments"), &customer, json!({"body": "Hall 3", "internal": false})).await;
     assert_eq!(status, 201);
-    let (_, r) = s.get(&format!("/api/v1/tickets/{id}"), admin).await;
-    assert_eq!(r["sla_paused"], false);
-    let moved = ms(&r["resolution_due_at"]) - ms(&t["resolution_due_at"]);
+    let (_, resumed) = s.get(&format!("/api/v1/tickets/{id}"), admin).await;
+    assert_eq!(resumed["sla_paused"], false);
+    let moved = ms(&resumed["resolution_due_at"]) - ms(&t["resolution_due_at"]);
     assert!((30 * MIN..30 * MIN + 5_000).contains(&moved), "moved {moved} ms after 30 min of waiting");
     assert!(history_kinds(&s, admin, &id).await.iter().filter(|k| *k == "sla").count() >= 2, "pause and resume in the history");
 
@@ -95,11 +95,11 @@ async fn due_pause_breach_escalate_close(backend: Backend) {
     assert_eq!(s.get(&format!("/api/v1/tickets/{late_id}"), admin).await.1["first_response_breached"], false);
     s.storage.clock.advance(61 * MIN);
     run_jobs(&s).await;
-    let (_, b) = s.get(&format!("/api/v1/tickets/{late_id}"), admin).await;
-    assert_eq!(b["first_response_breached"], true, "{b}");
-    assert_eq!(b["status"], "escalated");
-    assert_eq!(b["priority"], "critical");
-    assert!(b["escalation_reason"].as_str().is_some_and(|r| r.contains("late first answer")), "{b}");
+    let (_, breached) = s.get(&format!("/api/v1/tickets/{late_id}"), admin).await;
+    assert_eq!(breached["first_response_breached"], true, "{breached}");
+    assert_eq!(breached["status"], "escalated");
+    assert_eq!(breached["priority"], "critical");
+    assert!(breached["escalation_reason"].as_str().is_some_and(|r| r.contains("late first answer")), "{breached}");
     let kinds = history_kinds(&s, admin, &late_id).await;
     s.storage.clock.advance(MIN);
     run_jobs(&s).await;
@@ -218,15 +218,15 @@ async fn settings_reject_bad_input_and_deletes_in_use(backend: Backend) {
         .await;
     assert_eq!(status, 422);
     assert_eq!(err["error"]["fields"][0]["field"], "targets[0].first_response_minutes");
-    let b = seed(&s, "globex").await;
-    let (status, err) = s.post("/api/v1/routing-rules", admin, json!({"name": "x", "group_id": b.ids["group"]})).await;
+    let other = seed(&s, "globex").await;
+    let (status, err) = s.post("/api/v1/routing-rules", admin, json!({"name": "x", "group_id": other.ids["group"]})).await;
     assert_eq!(status, 422);
     assert_eq!(err["error"]["fields"][0]["field"], "group_id");
     let (status, err) = s
         .post(
             "/api/v1/routing-rules",
             admin,
-            json!({"name": "x", "group_id": a.ids["group"], "required_skill_ids": [b.ids["skill"]]}),
+            json!({"name": "x", "group_id": a.ids["group"], "required_skill_ids": [other.ids["skill"]]}),
         )
         .await;
     assert_eq!(status, 422);

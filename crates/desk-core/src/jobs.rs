@@ -19,6 +19,9 @@ pub const AGE_SCAN: &str = "sla.age_scan";
 pub const AUTO_CLOSE: &str = "sla.auto_close";
 pub const BREACH_PREDICTION: &str = "sla.breach_prediction";
 
+/// How long the record of a job run is kept.
+const RUN_HISTORY_MS: i64 = 24 * 3_600_000;
+
 /// Most tickets one run of a scan handles; the next run takes the rest.
 const SCAN_BATCH: i64 = 500;
 
@@ -161,9 +164,11 @@ impl Desk {
         Ok(())
     }
 
-    /// Closes resolved tickets after the tenant's delay (seed 003: three days).
+    /// Closes resolved tickets after the tenant's delay (seed 003: three days), and forgets the
+    /// job runs of more than a day ago.
     async fn auto_close(&self) -> CoreResult<()> {
         let now = self.now();
+        self.store.prune_job_runs(now - RUN_HISTORY_MS).await?;
         for t in self.store.scan_auto_close(now, SCAN_BATCH).await? {
             let change = TicketChange {
                 ticket_id: t.ticket_id,

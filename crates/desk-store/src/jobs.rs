@@ -50,6 +50,8 @@ pub trait JobStore: Send + Sync {
     async fn finish(&self, job: &ClaimedJob, worker: &str, now: i64, outcome: Result<(), (String, i64)>) -> StoreResult<()>;
     /// Recorded runs of a kind, oldest first (for operators and tests); runs older than `keep_since` are dropped first.
     async fn job_runs(&self, kind: &str, keep_since: i64) -> StoreResult<Vec<JobRun>>;
+    /// Drops the records of runs that started before `before`; returns how many.
+    async fn prune_job_runs(&self, before: i64) -> StoreResult<u64>;
 }
 
 /// Implements [`JobStore`] for a backend type over its driver.
@@ -185,6 +187,13 @@ macro_rules! job_store {
                     .await?;
                     tx.commit().await?;
                     Ok(runs)
+                }
+
+                async fn prune_job_runs(&self, before: i64) -> StoreResult<u64> {
+                    let mut tx = self.jobs_tx().await?;
+                    let n = sqlx::query("delete from job_runs where started_at < $1").bind(before).execute(&mut *tx).await?.rows_affected();
+                    tx.commit().await?;
+                    Ok(n)
                 }
             }
         }

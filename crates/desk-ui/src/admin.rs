@@ -57,7 +57,8 @@ pub const SECTION_PERMISSIONS: &[Permission] = &[
     perm::GROUPS_MANAGE,
     perm::COMPANIES_MANAGE,
     perm::KB_MANAGE,
-    perm::SLA_READ,
+    // Agents read SLA settings (by URL, from the ticket page) without an Admin link of their own.
+    perm::SLA_MANAGE,
     perm::AI_CONFIGURE,
 ];
 

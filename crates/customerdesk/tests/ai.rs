@@ -264,7 +264,11 @@ async fn assistant_endpoints(backend: Backend) {
         .await;
     }
     s.indexed().await;
-    let (status, gaps) = s.get("/api/v1/ai/knowledge-gaps?days=7", &agent).await;
+    // Gaps draw on every ticket: not for an agent limited to their groups, for a supervisor.
+    let (status, refused) = s.get("/api/v1/ai/knowledge-gaps?days=7", &agent).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (403, Some("not_allowed")), "{refused}");
+    let supervisor = a.token(&s, "supervisor").await;
+    let (status, gaps) = s.get("/api/v1/ai/knowledge-gaps?days=7", &supervisor).await;
     assert_eq!(status, 200, "{gaps}");
     let webhook = gaps["items"]
         .as_array()

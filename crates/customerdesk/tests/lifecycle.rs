@@ -162,7 +162,9 @@ async fn views_filters_and_sorting(backend: Backend) {
     let (status, moved) = s.patch(&urgent_path, &agent, json!({"group_id": other_group["id"]})).await;
     assert_eq!(status, 200);
     assert!(moved["assignee_id"].is_null());
-    let (status, err) = s.patch(&urgent_path, &agent, json!({"assignee_id": me_id})).await;
+    // The agent is limited to their groups: the ticket is now out of their sight.
+    assert_eq!(s.get(&urgent_path, &agent).await.0, 404);
+    let (status, err) = s.patch(&urgent_path, &a.admin_token, json!({"assignee_id": me_id})).await;
     assert_eq!((status, err["error"]["fields"][0]["field"].as_str()), (422, Some("assignee_id")));
     for bad in ["view=someday", "sort=random", "type=rant", "tag=a,b", "status=nope"] {
         assert_eq!(s.get(&format!("/api/v1/tickets?{bad}"), &agent).await.0, 422, "{bad}");

@@ -85,7 +85,6 @@ async fn due_pause_breach_escalate_close(backend: Backend) {
     assert_eq!(resumed["sla_paused"], false);
     let moved = ms(&resumed["resolution_due_at"]) - ms(&t["resolution_due_at"]);
     assert!((30 * MIN..30 * MIN + 5_000).contains(&moved), "moved {moved} ms after 30 min of waiting");
-    assert!(history_kinds(&s, admin, &id).await.iter().filter(|k| *k == "sla").count() >= 2, "pause and resume in the history");
 
     // A second ticket nobody answers breaches its first response; the job records it once and
     // the rule escalates it once, however often the job runs.

@@ -40,6 +40,9 @@ impl TicketWriter {
 async fn run(store: Arc<dyn Store>, clock: Arc<dyn Clock>, mut rx: mpsc::Receiver<(TenantCtx, NewTicket, Reply)>) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut waiting, MAX_BATCH).await > 0 {
+        // Tenants in one order in every process: two batches never take the same tenants'
+        // counter and group rows in opposite orders (a deadlock on PostgreSQL).
+        waiting.sort_by_key(|(ctx, _, _)| ctx.tenant_id());
         let (batch, replies): (Vec<(TenantCtx, NewTicket)>, Vec<Reply>) = waiting.drain(..).map(|(c, n, r)| ((c, n), r)).unzip();
         match store.create_tickets(&batch, clock.now_ms()).await {
             Ok(tickets) => {

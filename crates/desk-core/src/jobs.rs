@@ -22,6 +22,9 @@ pub const BREACH_PREDICTION: &str = "sla.breach_prediction";
 /// How long the record of a job run is kept.
 const RUN_HISTORY_MS: i64 = 24 * 3_600_000;
 
+/// Open tickets whose breach prediction one run refreshes, soonest due first.
+const PREDICTION_BATCH: i64 = 2_000;
+
 /// Most tickets one run of a scan handles; the next run takes the rest.
 const SCAN_BATCH: i64 = 500;
 
@@ -143,7 +146,12 @@ impl Desk {
                     tracing::info!(tenant.id = %due.ctx.tenant_id(), ticket = %due.ticket_id, target = due.target, "SLA breach");
                     let trigger =
                         if due.target == "first_response" { Trigger::FirstResponseBreach } else { Trigger::ResolutionBreach };
-                    escalation::on_trigger(&*self.store, &self.sla_metrics, &due.ctx, due.ticket_id, trigger, now).await?;
+                    // A failing rule must not stop the scan; the age job's catch-up fires it later.
+                    if let Err(e) =
+                        escalation::on_trigger(&*self.store, &self.sla_metrics, &due.ctx, due.ticket_id, trigger, now).await
+                    {
+                        tracing::warn!(ticket = %due.ticket_id, error = %e, "breach rules failed; the catch-up retries");
+                    }
                 }
                 Err(StoreError::Conflict(_) | StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
@@ -152,14 +160,23 @@ impl Desk {
         Ok(())
     }
 
-    /// Fires age rules on open tickets older than their minutes.
+    /// Fires age rules on open tickets older than their minutes, and the breach rules a stopped
+    /// process left unfired.
     async fn escalate_aged(&self) -> CoreResult<()> {
         let now = self.now();
-        for t in self.store.scan_aged(now, SCAN_BATCH).await? {
+        let mut due = self.store.scan_aged(now, SCAN_BATCH).await?;
+        due.extend(self.store.scan_unescalated(SCAN_BATCH).await?);
+        for t in due {
             let Some(rule_id) = t.rule_id else { continue };
-            let rule = self.store.get_config(&t.ctx, ConfigKind::EscalationRule, rule_id).await?;
+            let rule = match self.store.get_config(&t.ctx, ConfigKind::EscalationRule, rule_id).await {
+                Ok(r) => r,
+                Err(StoreError::NotFound) => continue,
+                Err(e) => return Err(e.into()),
+            };
             let Ok(spec) = serde_json::from_str::<EscalationRuleSpec>(&rule.body) else { continue };
-            escalation::fire(&*self.store, &self.sla_metrics, &t.ctx, t.ticket_id, rule_id, &spec, now).await?;
+            if let Err(e) = escalation::fire(&*self.store, &self.sla_metrics, &t.ctx, t.ticket_id, rule_id, &spec, now).await {
+                tracing::warn!(ticket = %t.ticket_id, rule = %rule_id, error = %e, "escalation rule failed; the next run retries");
+            }
         }
         Ok(())
     }
@@ -188,23 +205,16 @@ impl Desk {
         Ok(())
     }
 
-    /// Refreshes the breach prediction of every open ticket with a resolution target.
+    /// Refreshes the breach prediction of the open tickets due soonest (those the `at_risk` view
+    /// is for), reading each tenant's history once per priority and category.
     async fn update_predictions(&self) -> CoreResult<()> {
         let now = self.now();
-        let mut after = None;
-        loop {
-            let batch = self.store.scan_open_with_target(after, SCAN_BATCH).await?;
-            let Some(last) = batch.last() else { break };
-            after = Some((last.ctx.tenant_id(), last.ticket_id));
-            for t in &batch {
-                let Ok(ticket) = self.store.get_ticket(&t.ctx, &TicketScope::All, t.ticket_id).await else { continue };
-                let p = self.predict_breach(&t.ctx, &ticket, now).await?;
-                if p.risk_percent != ticket.sla.breach_risk || Some(&p.basis) != ticket.sla.breach_risk_basis.as_ref() {
-                    self.store.set_breach_risk(&t.ctx, t.ticket_id, p.risk_percent, Some(&p.basis)).await?;
-                }
-            }
-            if i64::try_from(batch.len()).unwrap_or(0) < SCAN_BATCH {
-                break;
+        let mut history = crate::sla_view::History::default();
+        for t in self.store.scan_due_soon(now, PREDICTION_BATCH).await? {
+            let Ok(ticket) = self.store.get_ticket(&t.ctx, &TicketScope::All, t.ticket_id).await else { continue };
+            let p = self.predict_with(&t.ctx, &ticket, now, &mut history).await?;
+            if p.risk_percent != ticket.sla.breach_risk || Some(&p.basis) != ticket.sla.breach_risk_basis.as_ref() {
+                self.store.set_breach_risk(&t.ctx, t.ticket_id, p.risk_percent, Some(&p.basis)).await?;
             }
         }
         Ok(())

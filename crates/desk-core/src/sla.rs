@@ -33,6 +33,7 @@ pub struct Configured<T> {
 
 /// A skill agents can hold (levels 1–5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SkillSpec {
     /// Unique in the tenant, e.g. "German" or "SAP".
     pub name: String,
@@ -45,6 +46,7 @@ pub struct Refs {
     groups: Vec<(String, Uuid)>,
     skills: Vec<(String, Uuid)>,
     users: Vec<(String, Uuid)>,
+    companies: Vec<(String, Uuid)>,
 }
 
 /// A kind of settings document.
@@ -110,6 +112,7 @@ impl Doc for RoutingRuleSpec {
         Refs {
             groups: vec![("group_id".into(), self.group_id)],
             skills: self.required_skill_ids.iter().enumerate().map(|(i, s)| (format!("required_skill_ids[{i}]"), *s)).collect(),
+            companies: self.conditions.company_id.map(|c| ("conditions.company_id".to_owned(), c)).into_iter().collect(),
             ..Refs::default()
         }
     }
@@ -260,6 +263,9 @@ impl Desk {
     async fn save_doc<T: Doc>(&self, ctx: &TenantCtx, id: Option<Uuid>, spec: &T) -> CoreResult<Configured<T>> {
         let mut e = Errors::default();
         spec.check(&mut e);
+        // References are looked up only in a document that is otherwise sound (and so bounded).
+        e.finish()?;
+        let mut e = Errors::default();
         self.check_refs(ctx, &spec.refs(), &mut e).await?;
         e.finish()?;
         let mut write = spec.columns();
@@ -289,6 +295,11 @@ impl Desk {
         for (field, id) in &refs.skills {
             if let Err(err) = self.store.get_config(ctx, ConfigKind::Skill, *id).await {
                 not_found(err, field, "no such skill", e)?;
+            }
+        }
+        for (field, id) in &refs.companies {
+            if let Err(err) = self.store.get_company(ctx, *id).await {
+                not_found(err, field, "no such company", e)?;
             }
         }
         for (field, id) in &refs.users {
@@ -419,6 +430,9 @@ impl Desk {
         require(p, perm::SLA_MANAGE)?;
         let user = self.store.get_user(&p.ctx, user_id).await?;
         let mut e = Errors::default();
+        if skills.len() > 50 {
+            return Err(CoreError::field("skills", "at most 50 skills"));
+        }
         if !user.staff {
             e.add("user", "only staff users hold skills");
         }
@@ -434,9 +448,6 @@ impl Desk {
             if let Err(err) = self.store.get_config(&p.ctx, ConfigKind::Skill, *skill).await {
                 not_found(err, &format!("[{i}].skill_id"), "no such skill", &mut e)?;
             }
-        }
-        if skills.len() > 50 {
-            e.add("skills", "at most 50 skills");
         }
         e.finish()?;
         Ok(self.store.set_user_skills(&p.ctx, user_id, &skills).await?)
@@ -467,7 +478,10 @@ impl Desk {
         }
         e.finish()?;
         let calendar = cal.spec.validate().map_err(|err| CoreError::Internal(err.to_string()))?;
-        Ok(calendar.add_minutes(start, minutes))
+        match calendar.add_minutes(start, minutes) {
+            i64::MAX => Err(CoreError::field("minutes", "the calendar has not that much working time before the year 9999")),
+            due => Ok(due),
+        }
     }
 }
 

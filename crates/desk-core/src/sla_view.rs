@@ -3,6 +3,8 @@
 
 use desk_domain::permissions as perm;
 use desk_domain::sla::{MIN_SAMPLES, breach_risk};
+use std::collections::HashMap;
+
 use desk_store::{ConfigKind, Principal, TenantCtx, TicketRecord};
 use uuid::Uuid;
 
@@ -71,9 +73,21 @@ impl Desk {
         Ok(self.store.list_notifications(&p.ctx, p.user.id, limit.clamp(1, 500)).await?)
     }
 
-    /// Estimates the chance that `ticket` misses its resolution target from the tenant's own
-    /// resolved tickets of the same priority (and AI category, when there are enough of those).
+    /// Estimates the chance that `ticket` misses its resolution target (see [`Self::predict_with`]).
     pub(crate) async fn predict_breach(&self, ctx: &TenantCtx, ticket: &TicketRecord, now: i64) -> CoreResult<BreachPrediction> {
+        self.predict_with(ctx, ticket, now, &mut History::default()).await
+    }
+
+    /// Estimates the chance that `ticket` misses its resolution target from the tenant's own
+    /// resolved tickets of the same priority (and AI category, when there are enough of those);
+    /// `history` keeps what was read for the next ticket of the same kind.
+    pub(crate) async fn predict_with(
+        &self,
+        ctx: &TenantCtx,
+        ticket: &TicketRecord,
+        now: i64,
+        history: &mut History,
+    ) -> CoreResult<BreachPrediction> {
         let Some(due) = ticket.sla.resolution_due_at else {
             return Ok(BreachPrediction { risk_percent: None, basis: "no resolution target".into() });
         };
@@ -87,18 +101,21 @@ impl Desk {
         let category = self.store.ai_classification(ctx, ticket.id).await?.map(|c| c.corrected_category.unwrap_or(c.category));
         let elapsed = now - ticket.created_at;
         let allowed = due - ticket.created_at;
-        let since = now - HISTORY_MS;
         let mut scopes = Vec::new();
-        if let Some(c) = category.as_deref() {
-            scopes.push((Some(c), format!("{} priority, category {c}", ticket.priority)));
+        if let Some(c) = category {
+            scopes.push((Some(c.clone()), format!("{} priority, category {c}", ticket.priority)));
         }
         scopes.push((None, format!("{} priority", ticket.priority)));
         let mut counted = 0;
         for (category, label) in scopes {
-            let samples = self.store.resolution_samples(ctx, &ticket.priority, category, since).await?;
-            let durations: Vec<i64> = samples.iter().map(|s| s.resolved_at - s.created_at).collect();
+            let key = (ctx.tenant_id(), ticket.priority.clone(), category.clone());
+            if !history.0.contains_key(&key) {
+                let samples = self.store.resolution_samples(ctx, &ticket.priority, category.as_deref(), now - HISTORY_MS).await?;
+                history.0.insert(key.clone(), samples.iter().map(|s| s.resolved_at - s.created_at).collect());
+            }
+            let durations = history.0.get(&key).map_or(&[][..], Vec::as_slice);
             counted = counted.max(durations.len());
-            if let Some((percent, late, comparable)) = breach_risk(&durations, elapsed, allowed) {
+            if let Some((percent, late, comparable)) = breach_risk(durations, elapsed, allowed) {
                 let basis = if comparable == 0 {
                     "the target has passed".to_owned()
                 } else {
@@ -118,6 +135,10 @@ impl Desk {
         })
     }
 }
+
+/// Resolution times read for breach prediction, by (tenant, priority, category).
+#[derive(Debug, Default)]
+pub(crate) struct History(HashMap<(Uuid, String, Option<String>), Vec<i64>>);
 
 fn desk_store_parse(policy: &str, calendar: Option<&str>) -> Option<desk_domain::calendar::Calendar> {
     let _: desk_domain::sla::PolicySpec = serde_json::from_str(policy).ok()?;

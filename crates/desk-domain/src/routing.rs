@@ -10,6 +10,7 @@ use crate::validate::Errors;
 
 /// Conditions of a routing rule; all that are set must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Conditions {
     /// The ticket type.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
@@ -33,6 +34,7 @@ pub struct Conditions {
 
 /// A routing rule as an admin writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoutingRuleSpec {
     /// Shown to admins.
     pub name: String,
@@ -223,6 +225,7 @@ wire_names!(Trigger {
 
 /// What an escalation rule does; every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Actions {
     /// Raise (or set) the priority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -246,6 +249,7 @@ pub struct Actions {
 
 /// An escalation rule as an admin writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EscalationRuleSpec {
     /// Shown to admins and in the ticket's history.
     pub name: String,

@@ -23,6 +23,7 @@ wire_names!(Tier { Platinum => "platinum", Gold => "gold", Silver => "silver", B
 
 /// The targets of one priority, in minutes of the policy's calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Target {
     /// `low`, `medium`, `high` or `critical`.
     pub priority: String,
@@ -34,6 +35,7 @@ pub struct Target {
 
 /// An SLA policy as an admin writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PolicySpec {
     /// Shown to admins.
     pub name: String,

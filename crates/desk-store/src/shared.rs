@@ -603,28 +603,32 @@ macro_rules! portable_store {
                     None => None,
                 };
                 let clock = crate::ticket_sla::next_clock(cur, new_status, new_priority, policy.as_ref(), change.now);
+                // The status change in the history already says when the clock stopped and ran.
                 if clock != crate::ticket_sla::clock_of(&cur.sla) {
                     qb.push(", first_response_due_at = ").push_bind(clock.first_response_due_at);
                     qb.push(", resolution_due_at = ").push_bind(clock.resolution_due_at);
                     qb.push(", sla_paused = ").push_bind(clock.paused_at.is_some());
                     qb.push(", sla_paused_at = ").push_bind(clock.paused_at);
                     qb.push(", sla_paused_ms = ").push_bind(clock.paused_ms);
-                    if clock.paused_at.is_some() != cur.sla.sla_paused {
-                        let (old, new) = if cur.sla.sla_paused { ("paused", "running") } else { ("running", "paused") };
-                        events.push(event("sla", Some("clock"), Some(old.into()), Some(new.into())));
-                    }
                 }
             }
             if let Some(target) = change.breach {
-                let (already, due) = match target {
-                    "first_response" => (cur.sla.first_response_breached, cur.sla.first_response_due_at),
-                    _ => (cur.sla.resolution_breached, cur.sla.resolution_due_at),
-                };
-                if already {
-                    return Err(StoreError::Conflict("this breach is already recorded".into()));
+                // Decided again on the locked row: the scan may be stale (answered, resolved,
+                // paused, re-targeted or already recorded since).
+                if !crate::ticket_sla::is_breached(cur, target, change.now) {
+                    return Err(StoreError::Conflict("this target is met, paused, not yet due or already recorded".into()));
                 }
+                let due = if target == "first_response" { cur.sla.first_response_due_at } else { cur.sla.resolution_due_at };
                 qb.push(if target == "first_response" { ", first_response_breached = true" } else { ", resolution_breached = true" });
                 events.push(event("sla_breach", Some(target), None, due.map(|d| d.to_string())));
+            }
+            // A target met after its due time, before the breach job saw it, is a breach too.
+            for (target, met_at) in [("first_response", change.first_response_at), ("resolution", change.resolved_at)] {
+                if change.breach != Some(target) && met_at.is_some_and(|at| crate::ticket_sla::is_breached(cur, target, at)) {
+                    let due = if target == "first_response" { cur.sla.first_response_due_at } else { cur.sla.resolution_due_at };
+                    qb.push(if target == "first_response" { ", first_response_breached = true" } else { ", resolution_breached = true" });
+                    events.push(event("sla_breach", Some(target), None, due.map(|d| d.to_string())));
+                }
             }
             if let Some(rule) = change.escalation_rule {
                 let fired = sqlx::query(

@@ -196,6 +196,9 @@ pub trait SlaStore: Send + Sync {
     async fn scan_aged(&self, now: i64, limit: i64) -> StoreResult<Vec<ScannedTicket>>;
     /// Resolved tickets whose tenant's auto-close delay has passed.
     async fn scan_auto_close(&self, now: i64, limit: i64) -> StoreResult<Vec<ScannedTicket>>;
-    /// Open tickets with a resolution target, for breach prediction.
-    async fn scan_open_with_target(&self, after: Option<(Uuid, Uuid)>, limit: i64) -> StoreResult<Vec<ScannedTicket>>;
+    /// Open tickets whose resolution target is still ahead, soonest due first, for breach prediction.
+    async fn scan_due_soon(&self, now: i64, limit: i64) -> StoreResult<Vec<ScannedTicket>>;
+    /// Breached open tickets that a breach rule of their tenant has not fired on (a process that
+    /// stopped between recording a breach and firing its rules leaves these).
+    async fn scan_unescalated(&self, limit: i64) -> StoreResult<Vec<ScannedTicket>>;
 }

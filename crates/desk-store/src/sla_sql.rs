@@ -96,9 +96,17 @@ macro_rules! sla_store {
                 if mode == AssignmentMode::Manual {
                     return Ok(Err(NoAgent::Manual));
                 }
+                // Round robin without a limit needs no loads: skip counting them.
+                let load = if mode == AssignmentMode::RoundRobin && max_open.is_none() {
+                    "cast(0 as bigint)".to_owned()
+                } else {
+                    format!(
+                        "(select count(*) from tickets t where t.tenant_id = m.tenant_id \
+                         and t.assignee_id = m.user_id and t.status in {OPEN_STATUSES})"
+                    )
+                };
                 let loads: Vec<(Uuid, i64)> = sqlx::query_as(&format!(
-                    "select m.user_id, (select count(*) from tickets t where t.tenant_id = m.tenant_id \
-                       and t.assignee_id = m.user_id and t.status in {OPEN_STATUSES}) \
+                    "select m.user_id, {load} \
                      from group_members m join users u on u.tenant_id = m.tenant_id and u.id = m.user_id \
                      where m.tenant_id = $1 and m.group_id = $2 and u.active = true and u.available = true"
                 ))
@@ -524,19 +532,37 @@ macro_rules! sla_store {
                     Ok(rows.into_iter().map(|(t, id)| ScannedTicket { ctx: ctx_of(t), ticket_id: id, rule_id: None }).collect())
                 }
 
-                async fn scan_open_with_target(&self, after: Option<(Uuid, Uuid)>, limit: i64) -> StoreResult<Vec<ScannedTicket>> {
+                async fn scan_due_soon(&self, now: i64, limit: i64) -> StoreResult<Vec<ScannedTicket>> {
                     let mut tx = self.scan_tx().await?;
-                    let (t0, i0) = after.unwrap_or((Uuid::nil(), Uuid::nil()));
-                    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(&format!(
-                        "select tenant_id, id from tickets where status in {OPEN_STATUSES} and resolution_due_at is not null \
-                         and (tenant_id > $1 or (tenant_id = $1 and id > $2)) order by tenant_id, id limit $3"
-                    ))
-                    .bind(t0)
-                    .bind(i0)
+                    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+                        "select tenant_id, id from tickets where resolution_breached = false and resolved_at is null \
+                         and sla_paused = false and status not in ('resolved', 'closed', 'duplicate') \
+                         and resolution_due_at > $1 order by resolution_due_at limit $2",
+                    )
+                    .bind(now)
                     .bind(limit)
                     .fetch_all(&mut *tx)
                     .await?;
                     Ok(rows.into_iter().map(|(t, id)| ScannedTicket { ctx: ctx_of(t), ticket_id: id, rule_id: None }).collect())
+                }
+
+                async fn scan_unescalated(&self, limit: i64) -> StoreResult<Vec<ScannedTicket>> {
+                    let mut tx = self.scan_tx().await?;
+                    let rows: Vec<(Uuid, Uuid, Uuid)> = sqlx::query_as(&format!(
+                        "select t.tenant_id, t.id, r.id from config_items r join tickets t on t.tenant_id = r.tenant_id \
+                         where r.kind = 'escalation_rule' and r.variant in ('first_response_breach', 'resolution_breach') \
+                         and t.status in {OPEN_STATUSES} \
+                         and (t.first_response_breached = true or t.resolution_breached = true) \
+                         and ((r.variant = 'first_response_breach' and t.first_response_breached = true) \
+                           or (r.variant = 'resolution_breach' and t.resolution_breached = true)) \
+                         and not exists (select 1 from escalation_fired f where f.tenant_id = t.tenant_id \
+                           and f.ticket_id = t.id and f.rule_id = r.id) \
+                         limit $1"
+                    ))
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    Ok(rows.into_iter().map(|(t, id, rule)| ScannedTicket { ctx: ctx_of(t), ticket_id: id, rule_id: Some(rule) }).collect())
                 }
             }
         }

@@ -92,9 +92,26 @@ pub(crate) fn clock_of(sla: &TicketSla) -> Clock {
     }
 }
 
-/// What a status or priority change does to the clock: waiting on the customer stops it,
-/// leaving that status starts it again with the due times moved out, a new priority brings
-/// its own targets. `policy` is the ticket's policy and calendar, if it has one.
+/// Statuses in which the clock stands still: waiting on the customer, and resolved (a reopened
+/// ticket is not charged for the time it spent resolved).
+const STOPPED: &[&str] = &["waiting_on_customer", "resolved"];
+
+/// Whether `target` (`first_response` or `resolution`) of the ticket as it stands is breached at
+/// `at`: due by then, not met, not yet recorded, the clock running and the ticket not finished.
+pub(crate) fn is_breached(cur: &TicketRecord, target: &str, at: i64) -> bool {
+    let (due, met, recorded) = match target {
+        "first_response" => (cur.sla.first_response_due_at, cur.first_response_at, cur.sla.first_response_breached),
+        _ => (cur.sla.resolution_due_at, cur.resolved_at, cur.sla.resolution_breached),
+    };
+    let finished =
+        matches!(cur.status.as_str(), "closed" | "duplicate") || (target == "first_response" && cur.status == "resolved");
+    !recorded && met.is_none() && !cur.sla.sla_paused && !finished && due.is_some_and(|d| d <= at)
+}
+
+/// What a status or priority change does to the clock: a stopping status (waiting on the
+/// customer, resolved) stops it, leaving it starts it again with the due times moved out by the
+/// working time stopped, a new priority brings its own targets. `policy` is the ticket's policy
+/// and calendar, if it has one.
 pub(crate) fn next_clock(
     cur: &TicketRecord,
     new_status: Option<&str>,
@@ -102,10 +119,14 @@ pub(crate) fn next_clock(
     policy: Option<&(PolicySpec, Calendar)>,
     now: i64,
 ) -> Clock {
-    const WAITING: &str = "waiting_on_customer";
     let mut clock = clock_of(&cur.sla);
-    let was = cur.status == WAITING;
-    let will = new_status.map_or(was, |s| s == WAITING);
+    if new_status.is_some_and(|s| matches!(s, "closed" | "duplicate")) {
+        // Finished: the due times stay as they were, and nothing is paused any more.
+        clock.paused_at = None;
+        return clock;
+    }
+    let was = STOPPED.contains(&cur.status.as_str());
+    let will = new_status.map_or(was, |s| STOPPED.contains(&s));
     let Some((spec, calendar)) = policy else {
         // No policy: nothing falls due, but the ticket still shows that it waits.
         clock.paused_at = if will { clock.paused_at.or(Some(now)) } else { None };

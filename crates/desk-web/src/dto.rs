@@ -240,7 +240,8 @@ pub struct Ticket {
     pub first_response_due_at: Option<String>,
     /// When the ticket must be resolved.
     pub resolution_due_at: Option<String>,
-    /// True while it waits on the customer: the clock stands still and the due times move out.
+    /// True while it waits on the customer (or stays resolved): the clock stands still, and when it
+    /// runs again the due times move out by the working time it stood.
     pub sla_paused: bool,
     pub first_response_breached: bool,
     pub resolution_breached: bool,

@@ -131,6 +131,10 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> Self {
+        // `CUSTOMERDESK_TEST_LOG=warn` (a tracing filter) shows the server's log in a failing test.
+        if let Ok(filter) = std::env::var("CUSTOMERDESK_TEST_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
         let storage = Storage::new(backend).await;
         let desk = storage.desk().await;
         let (base, stop) = Self::serve(desk.clone()).await;
@@ -427,6 +431,7 @@ pub async fn seed(s: &TestServer, slug: &str) -> Seeded {
     );
     let t2id = t2["id"].as_str().expect("id");
     ok(s.patch(&format!("/api/v1/tickets/{t2id}"), &admin, json!({"priority": "critical"})).await, "critical");
+    ok(s.patch(&format!("/api/v1/tickets/{t2id}"), &admin, json!({"priority": "medium"})).await, "back to medium");
     ok(s.patch("/api/v1/settings", &admin, json!({"time_zone": "Europe/Berlin"})).await, "settings");
     ids.insert("skill", skill_id);
     Seeded {

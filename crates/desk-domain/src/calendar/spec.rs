@@ -34,6 +34,7 @@ impl From<CalendarError> for FieldError {
 
 /// A business-hours calendar as the API receives and returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CalendarSpec {
     /// Display name, 1–200 characters.
     #[schemars(length(min = 1, max = 200))]
@@ -49,6 +50,7 @@ pub struct CalendarSpec {
 
 /// One weekly working interval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HoursSpec {
     /// `mon`, `tue`, `wed`, `thu`, `fri`, `sat` or `sun`.
     #[schemars(regex(pattern = r"^(mon|tue|wed|thu|fri|sat|sun)$"))]
@@ -63,6 +65,7 @@ pub struct HoursSpec {
 
 /// One day off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HolidaySpec {
     /// `YYYY-MM-DD`; with `yearly`, only its month and day matter.
     #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]

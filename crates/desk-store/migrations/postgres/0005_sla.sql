@@ -78,9 +78,19 @@ create index tickets_first_response_due on tickets (first_response_due_at)
 create index tickets_resolution_due on tickets (resolution_due_at)
     where resolution_breached = false and resolved_at is null and sla_paused = false
       and status not in ('resolved', 'closed', 'duplicate');
--- Lists sorted or filtered by due time.
-create index tickets_due on tickets (tenant_id, resolution_due_at, number);
+-- Lists sorted by due time (the order's own expression: tickets without a target last).
+create index tickets_due on tickets (tenant_id, coalesce(resolution_due_at, 9223372036854775807), number);
+-- Open tickets per agent, which least-loaded and skills assignment count inside the group lock.
+create index tickets_open_assignee on tickets (tenant_id, assignee_id)
+    where status in ('new', 'open', 'in_progress', 'waiting_on_customer', 'escalated');
+-- Tickets under a policy (deleting one in use), resolved ones by priority (breach prediction).
+create index tickets_policy on tickets (tenant_id, sla_policy_id);
+create index tickets_resolved_priority on tickets (tenant_id, priority, created_at) where resolved_at is not null;
 create index tickets_resolved_at on tickets (resolved_at) where status = 'resolved';
+-- Breached open tickets, for the catch-up of breach rules.
+create index tickets_breached on tickets (tenant_id)
+    where (first_response_breached = true or resolution_breached = true)
+      and status in ('new', 'open', 'in_progress', 'waiting_on_customer', 'escalated');
 
 -- Each escalation rule fires at most once per ticket: the primary key decides, across processes.
 create table escalation_fired (
@@ -178,3 +188,16 @@ create policy tenant_isolation on notifications
 -- write still goes through a transaction of the ticket's own tenant.
 create policy system_scan on tickets for select using (current_setting('app.scan', true) = 'on');
 create policy system_scan on config_items for select using (current_setting('app.scan', true) = 'on');
+create policy system_scan on escalation_fired for select using (current_setting('app.scan', true) = 'on');
+create policy system_scan on tenant_settings for select using (current_setting('app.scan', true) = 'on');
+
+-- Existing tenants' default roles take the new permissions (new tenants get them from the code).
+insert into role_permissions (tenant_id, role_id, permission)
+    select tenant_id, id, 'sla:read' from roles where name in ('admin', 'supervisor', 'agent')
+    on conflict do nothing;
+insert into role_permissions (tenant_id, role_id, permission)
+    select tenant_id, id, 'sla:manage' from roles where name = 'admin'
+    on conflict do nothing;
+insert into role_permissions (tenant_id, role_id, permission)
+    select tenant_id, id, 'tickets:scope_group' from roles where name = 'admin'
+    on conflict do nothing;

@@ -231,7 +231,9 @@ impl PgStore {
 
 crate::ai::ai_store!(PgStore, sqlx::Postgres);
 crate::kb::kb_store!(PgStore, sqlx::Postgres, " for update of a");
-crate::sla_sql::sla_store!(PgStore, sqlx::Postgres, " for update");
+// `no key update`: the group and company rows stay lockable by the foreign-key checks of
+// concurrent ticket inserts.
+crate::sla_sql::sla_store!(PgStore, sqlx::Postgres, " for no key update");
 crate::jobs::job_store!(PgStore, sqlx::Postgres, " for update skip locked");
 
 portable_store!(PgStore, sqlx::Postgres, Backend::Postgres, " for update of t");

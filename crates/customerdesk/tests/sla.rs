@@ -124,6 +124,23 @@ async fn due_pause_breach_escalate_close(backend: Backend) {
     s.storage.clock.advance(24 * 60 * MIN + MIN);
     run_jobs(&s).await;
     assert_eq!(s.get(&format!("/api/v1/tickets/{id}"), admin).await.1["status"], "closed");
+
+    // A first reply after the due time, before the job looked, is a breach all the same.
+    let (_, slow) = s.post("/api/v1/tickets", &customer, json!({"subject": "Slow answer", "description": "x"})).await;
+    let slow_id = slow["id"].as_str().expect("id").to_owned();
+    s.storage.clock.advance(61 * MIN);
+    let (status, _) = s.post(&format!("/api/v1/tickets/{slow_id}/comments"), admin, json!({"body": "Sorry", "internal": false})).await;
+    assert_eq!(status, 201);
+    assert_eq!(s.get(&format!("/api/v1/tickets/{slow_id}"), admin).await.1["first_response_breached"], true);
+
+    // A tenant that never auto-closes keeps its resolved tickets resolved.
+    let (status, settings) = s.patch("/api/v1/settings", admin, json!({"auto_close_days": 0})).await;
+    assert_eq!(status, 200, "{settings}");
+    let (status, _) = s.patch(&format!("/api/v1/tickets/{slow_id}"), admin, json!({"status": "resolved"})).await;
+    assert_eq!(status, 200);
+    s.storage.clock.advance(10 * 24 * 60 * MIN);
+    run_jobs(&s).await;
+    assert_eq!(s.get(&format!("/api/v1/tickets/{slow_id}"), admin).await.1["status"], "resolved");
 }
 
 async fn age_and_priority_rules_fire_once(backend: Backend) {

@@ -361,13 +361,12 @@ pub async fn tickets(desk: Desk, opts: Options) -> Result<()> {
     // The web UI's heaviest pages: the list with its eight view counts, and a ticket.
     let mut list_page = Vec::with_capacity(n);
     let mut ticket_page = Vec::with_capacity(n);
-    let (_, list_html) = c.page("/agent/tickets?view=open").await?;
-    let ticket_href = list_html
-        .split("href=\"/agent/tickets/")
-        .nth(1)
-        .and_then(|rest| rest.get(..36))
+    // The ticket to open comes from the API, not from scraping the page (whose links change).
+    let (_, one_open) = c.get("/api/v1/tickets?view=open&limit=1").await?;
+    let ticket_href = one_open["items"][0]["id"]
+        .as_str()
         .map(|id| format!("/agent/tickets/{id}"))
-        .ok_or_else(|| anyhow::anyhow!("no ticket link on the list page"))?;
+        .ok_or_else(|| anyhow::anyhow!("no open ticket to open"))?;
     for _ in 0..n {
         list_page.push(c.page("/agent/tickets?view=open").await?.0);
         ticket_page.push(c.page(&ticket_href).await?.0);

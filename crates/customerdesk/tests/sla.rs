@@ -129,7 +129,8 @@ async fn due_pause_breach_escalate_close(backend: Backend) {
     let (_, slow) = s.post("/api/v1/tickets", &customer, json!({"subject": "Slow answer", "description": "x"})).await;
     let slow_id = slow["id"].as_str().expect("id").to_owned();
     s.storage.clock.advance(61 * MIN);
-    let (status, _) = s.post(&format!("/api/v1/tickets/{slow_id}/comments"), admin, json!({"body": "Sorry", "internal": false})).await;
+    let (status, _) =
+        s.post(&format!("/api/v1/tickets/{slow_id}/comments"), admin, json!({"body": "Sorry", "internal": false})).await;
     assert_eq!(status, 201);
     assert_eq!(s.get(&format!("/api/v1/tickets/{slow_id}"), admin).await.1["first_response_breached"], true);
 

@@ -289,22 +289,3 @@ fn wire_names_round_trip() {
     assert!(!parsed.holidays[0].yearly);
     assert_eq!(parsed.validate().map(|c| c.week_ms()), Ok(8 * H));
 }
-
-#[test]
-#[ignore = "speed measurement; run with --release -- --ignored --nocapture"]
-fn bench_add_rate() {
-    let c = berlin_realistic();
-    let n = 5_000_000;
-    let _ = bench_add(&c, 100_000);
-    let took = bench_add(&c, n);
-    #[expect(clippy::cast_precision_loss, reason = "a rate to print")]
-    let rate = n as f64 / took.as_secs_f64();
-    println!("add_ms: {n} calls in {took:?} = {rate:.0} calls/s");
-    let a = ms("2026-01-01T00:00Z");
-    let began = Instant::now();
-    let mut sink = 0;
-    for i in 0..1_000_000 {
-        sink += c.between_ms(a + i * 7 * MIN, a + i * 7 * MIN + (i % 5000) * 17 * MIN);
-    }
-    println!("between_ms: 1000000 calls in {:?} (sink {sink})", began.elapsed());
-}
